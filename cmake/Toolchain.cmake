@@ -1,0 +1,17 @@
+# Compiler launcher, warnings and sanitizers shared by every target.
+
+find_program(NQ_CCACHE ccache)
+if(NQ_CCACHE)
+  set(CMAKE_C_COMPILER_LAUNCHER ${NQ_CCACHE})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${NQ_CCACHE})
+endif()
+
+set(NQ_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined or thread")
+
+add_library(nq_build_flags INTERFACE)
+target_compile_options(nq_build_flags INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                                                $<$<BOOL:${NQ_WARNINGS_AS_ERRORS}>:-Werror>)
+if(NQ_SANITIZE)
+  target_compile_options(nq_build_flags INTERFACE -fsanitize=${NQ_SANITIZE} -fno-omit-frame-pointer)
+  target_link_options(nq_build_flags INTERFACE -fsanitize=${NQ_SANITIZE})
+endif()
