@@ -20,11 +20,11 @@ Binding make_binding(const nq_hook_table& plugin_hooks, nq_plugin_instance* inst
   Binding binding{};
   binding.hooks.struct_size = sizeof(nq_hook_table);
   binding.instance = instance;
-#define NQ_HOST_BIND_HOOK(name, event_type, doc)                                         \
-  binding.hooks.name = covers(plugin_hooks.struct_size, offsetof(nq_hook_table, name),   \
-                              sizeof(plugin_hooks.name)) &&                              \
-                               plugin_hooks.name != nullptr                              \
-                           ? plugin_hooks.name                                           \
+#define NQ_HOST_BIND_HOOK(name, event_type, doc)                                       \
+  binding.hooks.name = covers(plugin_hooks.struct_size, offsetof(nq_hook_table, name), \
+                              sizeof(plugin_hooks.name)) &&                            \
+                               plugin_hooks.name != nullptr                            \
+                           ? plugin_hooks.name                                         \
                            : &ignore_event<event_type>;
   NQ_HOOK_LIST(NQ_HOST_BIND_HOOK)
 #undef NQ_HOST_BIND_HOOK

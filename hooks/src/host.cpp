@@ -76,8 +76,8 @@ nq_status load_locked(nq_host& host, const std::string& path, LoadError& error) 
   }
   status = d.start(loaded->instance, plugin_error, sizeof plugin_error);
   if (status != NQ_OK) {
-    error = {NQ_ERR_START_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
-                                      ") failed to start: " + plugin_error};
+    error = {NQ_ERR_START_FAILED,
+             "plugin '" + plugin_name(d) + "' (" + path + ") failed to start: " + plugin_error};
     d.destroy(loaded->instance);
     loaded->library.close();
     return error.status;
@@ -110,8 +110,7 @@ extern "C" {
 
 nq_host* nq_host_create(const nq_host_options* options) {
   if (options == nullptr || options->struct_size < sizeof(nq_host_options) ||
-      options->services == nullptr ||
-      options->services->struct_size < sizeof(nq_engine_services) ||
+      options->services == nullptr || options->services->struct_size < sizeof(nq_engine_services) ||
       options->thread_slots > NQ_HOST_MAX_THREAD_SLOTS) {
     return nullptr;
   }
@@ -141,8 +140,7 @@ nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_ca
       std::lock_guard lock(host->lifecycle_mutex);
       if (host->plugin) {
         error = {NQ_ERR_INVALID_ARGUMENT, "a plugin is already loaded from '" +
-                                              host->plugin->library.path() +
-                                              "'; unload it first"};
+                                              host->plugin->library.path() + "'; unload it first"};
       } else {
         load_locked(*host, path, error);
       }
@@ -179,24 +177,37 @@ nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info) {
 
 const char* nq_status_name(nq_status status) {
   switch (status) {
-    case NQ_OK: return "NQ_OK";
-    case NQ_ERR_INVALID_ARGUMENT: return "NQ_ERR_INVALID_ARGUMENT";
-    case NQ_ERR_NOT_FOUND: return "NQ_ERR_NOT_FOUND";
-    case NQ_ERR_LOAD_FAILED: return "NQ_ERR_LOAD_FAILED";
-    case NQ_ERR_NO_ENTRY_POINT: return "NQ_ERR_NO_ENTRY_POINT";
-    case NQ_ERR_ABI_MISMATCH: return "NQ_ERR_ABI_MISMATCH";
-    case NQ_ERR_CREATE_FAILED: return "NQ_ERR_CREATE_FAILED";
-    case NQ_ERR_START_FAILED: return "NQ_ERR_START_FAILED";
-    case NQ_ERR_STATE_REJECTED: return "NQ_ERR_STATE_REJECTED";
-    case NQ_ERR_BUFFER_TOO_SMALL: return "NQ_ERR_BUFFER_TOO_SMALL";
-    case NQ_ERR_NOT_LOADED: return "NQ_ERR_NOT_LOADED";
-    case NQ_ERR_INTERNAL: return "NQ_ERR_INTERNAL";
-    default: return "NQ_ERR_UNKNOWN";
+    case NQ_OK:
+      return "NQ_OK";
+    case NQ_ERR_INVALID_ARGUMENT:
+      return "NQ_ERR_INVALID_ARGUMENT";
+    case NQ_ERR_NOT_FOUND:
+      return "NQ_ERR_NOT_FOUND";
+    case NQ_ERR_LOAD_FAILED:
+      return "NQ_ERR_LOAD_FAILED";
+    case NQ_ERR_NO_ENTRY_POINT:
+      return "NQ_ERR_NO_ENTRY_POINT";
+    case NQ_ERR_ABI_MISMATCH:
+      return "NQ_ERR_ABI_MISMATCH";
+    case NQ_ERR_CREATE_FAILED:
+      return "NQ_ERR_CREATE_FAILED";
+    case NQ_ERR_START_FAILED:
+      return "NQ_ERR_START_FAILED";
+    case NQ_ERR_STATE_REJECTED:
+      return "NQ_ERR_STATE_REJECTED";
+    case NQ_ERR_BUFFER_TOO_SMALL:
+      return "NQ_ERR_BUFFER_TOO_SMALL";
+    case NQ_ERR_NOT_LOADED:
+      return "NQ_ERR_NOT_LOADED";
+    case NQ_ERR_INTERNAL:
+      return "NQ_ERR_INTERNAL";
+    default:
+      return "NQ_ERR_UNKNOWN";
   }
 }
 
-#define NQ_HOST_DEFINE_DISPATCH(name, event_type, doc)                      \
-  void nq_host_##name(nq_host* host, const event_type* event) {             \
+#define NQ_HOST_DEFINE_DISPATCH(name, event_type, doc)                           \
+  void nq_host_##name(nq_host* host, const event_type* event) {                  \
     if (host != nullptr) host->dispatcher.dispatch<&nq_hook_table::name>(event); \
   }
 NQ_HOOK_LIST(NQ_HOST_DEFINE_DISPATCH)

@@ -42,9 +42,8 @@ bool check_descriptor(const nq_plugin_descriptor* d, const std::string& path, Lo
                     " but this engine provides plugin ABI " + version_text(NQ_ABI_VERSION) +
                     " (the major versions must match)");
   }
-  if (d->create == nullptr || d->start == nullptr || d->stop == nullptr ||
-      d->destroy == nullptr || d->hooks == nullptr ||
-      d->hooks->struct_size < offsetof(nq_hook_table, query_begin)) {
+  if (d->create == nullptr || d->start == nullptr || d->stop == nullptr || d->destroy == nullptr ||
+      d->hooks == nullptr || d->hooks->struct_size < offsetof(nq_hook_table, query_begin)) {
     return fail(error, NQ_ERR_ABI_MISMATCH,
                 "plugin '" + path +
                     "' returned a descriptor without create/start/stop/destroy or hook table");

@@ -64,22 +64,22 @@ extern "C" {
 
 typedef int32_t nq_status;
 #define NQ_OK 0
-#define NQ_ERR_INVALID_ARGUMENT (-1)   /* NULL or malformed argument */
-#define NQ_ERR_NOT_FOUND (-2)          /* plugin file does not exist or is unreadable */
-#define NQ_ERR_LOAD_FAILED (-3)        /* the dynamic loader refused the file (not an ELF...) */
-#define NQ_ERR_NO_ENTRY_POINT (-4)     /* the file does not export NQ_PLUGIN_ENTRY_SYMBOL */
-#define NQ_ERR_ABI_MISMATCH (-5)       /* plugin built for another ABI MAJOR, or bad descriptor */
-#define NQ_ERR_CREATE_FAILED (-6)      /* the plugin's create() failed (bad settings...) */
-#define NQ_ERR_START_FAILED (-7)       /* the plugin's start() failed (port in use...) */
-#define NQ_ERR_STATE_REJECTED (-8)     /* import_state() could not read the handed-over state */
-#define NQ_ERR_BUFFER_TOO_SMALL (-9)   /* retry with the size reported */
-#define NQ_ERR_NOT_LOADED (-10)        /* no plugin is loaded */
-#define NQ_ERR_INTERNAL (-11)          /* unexpected failure inside the callee */
+#define NQ_ERR_INVALID_ARGUMENT (-1) /* NULL or malformed argument */
+#define NQ_ERR_NOT_FOUND (-2)        /* plugin file does not exist or is unreadable */
+#define NQ_ERR_LOAD_FAILED (-3)      /* the dynamic loader refused the file (not an ELF...) */
+#define NQ_ERR_NO_ENTRY_POINT (-4)   /* the file does not export NQ_PLUGIN_ENTRY_SYMBOL */
+#define NQ_ERR_ABI_MISMATCH (-5)     /* plugin built for another ABI MAJOR, or bad descriptor */
+#define NQ_ERR_CREATE_FAILED (-6)    /* the plugin's create() failed (bad settings...) */
+#define NQ_ERR_START_FAILED (-7)     /* the plugin's start() failed (port in use...) */
+#define NQ_ERR_STATE_REJECTED (-8)   /* import_state() could not read the handed-over state */
+#define NQ_ERR_BUFFER_TOO_SMALL (-9) /* retry with the size reported */
+#define NQ_ERR_NOT_LOADED (-10)      /* no plugin is loaded */
+#define NQ_ERR_INTERNAL (-11)        /* unexpected failure inside the callee */
 
 /* ---- Basic types -------------------------------------------------------- */
 
 typedef struct nq_str {
-  const char *data;
+  const char* data;
   size_t len;
 } nq_str;
 
@@ -346,45 +346,45 @@ typedef struct nq_quantum_operation_event {
  * X(name, event type, one-line description). Append only: a new hook goes at
  * the end under an "ABI 1.x+" comment.
  */
-#define NQ_HOOK_LIST(X)                                                                          \
-  X(query_begin, nq_query_begin_event, "a statement was accepted and starts executing")          \
-  X(query_end, nq_query_end_event, "a statement ended: status, duration, phases, rows")          \
-  X(query_queue_enter, nq_query_queue_event, "a statement entered the admission queue")          \
-  X(query_queue_leave, nq_query_queue_event, "a statement left the admission queue")             \
-  X(connection_open, nq_connection_event, "a client connection was accepted")                    \
-  X(connection_close, nq_connection_event, "a client connection closed")                         \
-  X(connection_error, nq_connection_error_event, "a connection was refused or failed")           \
-  X(lock_wait_end, nq_lock_wait_event, "a lock wait ended, acquired or not")                     \
-  X(deadlock, nq_deadlock_event, "the lock manager broke a deadlock")                            \
-  X(buffer_hit, nq_buffer_event, "pages were found in the buffer pool")                          \
-  X(buffer_miss, nq_buffer_event, "pages were not in the buffer pool")                           \
-  X(buffer_eviction, nq_buffer_eviction_event, "pages were evicted from the buffer pool")        \
-  X(disk_read, nq_disk_io_event, "the storage layer read from disk")                             \
-  X(disk_write, nq_disk_io_event, "the storage layer wrote to disk")                             \
-  X(wal_write, nq_wal_write_event, "bytes were appended to the write-ahead log")                 \
-  X(wal_segment, nq_wal_segment_event, "a new write-ahead log segment was started")              \
-  X(wal_fsync, nq_wal_fsync_event, "the write-ahead log was fsync'ed")                           \
-  X(index_created, nq_index_event, "an index exists (created, or announced at start)")           \
-  X(index_dropped, nq_index_event, "an index was dropped")                                       \
-  X(index_scan, nq_index_scan_event, "an index was used for a lookup or scan")                   \
-  X(ws_connect, nq_ws_connection_event, "a WebSocket client connected")                          \
-  X(ws_disconnect, nq_ws_disconnect_event, "a WebSocket client disconnected")                    \
-  X(ws_send, nq_ws_message_event, "a WebSocket message was sent")                                \
-  X(ws_receive, nq_ws_message_event, "a WebSocket message was received")                         \
-  X(ws_drop, nq_ws_drop_event, "WebSocket messages were dropped")                                \
-  X(ws_subscribe, nq_ws_channel_event, "a WebSocket client subscribed to a channel")             \
-  X(ws_unsubscribe, nq_ws_channel_event, "a WebSocket client unsubscribed from a channel")       \
-  X(ws_stream_start, nq_ws_stream_event, "a WebSocket result stream started")                    \
-  X(ws_stream_end, nq_ws_stream_event, "a WebSocket result stream ended")                        \
-  X(ws_backpressure, nq_ws_backpressure_event, "a WebSocket connection was paused or resumed")   \
-  X(gauge_sample, nq_gauge_sample_event, "the engine sampled a gauge (memory, pool pages...)")  \
-  X(error, nq_error_event, "an error was raised in an engine subsystem")                         \
+#define NQ_HOOK_LIST(X)                                                                        \
+  X(query_begin, nq_query_begin_event, "a statement was accepted and starts executing")        \
+  X(query_end, nq_query_end_event, "a statement ended: status, duration, phases, rows")        \
+  X(query_queue_enter, nq_query_queue_event, "a statement entered the admission queue")        \
+  X(query_queue_leave, nq_query_queue_event, "a statement left the admission queue")           \
+  X(connection_open, nq_connection_event, "a client connection was accepted")                  \
+  X(connection_close, nq_connection_event, "a client connection closed")                       \
+  X(connection_error, nq_connection_error_event, "a connection was refused or failed")         \
+  X(lock_wait_end, nq_lock_wait_event, "a lock wait ended, acquired or not")                   \
+  X(deadlock, nq_deadlock_event, "the lock manager broke a deadlock")                          \
+  X(buffer_hit, nq_buffer_event, "pages were found in the buffer pool")                        \
+  X(buffer_miss, nq_buffer_event, "pages were not in the buffer pool")                         \
+  X(buffer_eviction, nq_buffer_eviction_event, "pages were evicted from the buffer pool")      \
+  X(disk_read, nq_disk_io_event, "the storage layer read from disk")                           \
+  X(disk_write, nq_disk_io_event, "the storage layer wrote to disk")                           \
+  X(wal_write, nq_wal_write_event, "bytes were appended to the write-ahead log")               \
+  X(wal_segment, nq_wal_segment_event, "a new write-ahead log segment was started")            \
+  X(wal_fsync, nq_wal_fsync_event, "the write-ahead log was fsync'ed")                         \
+  X(index_created, nq_index_event, "an index exists (created, or announced at start)")         \
+  X(index_dropped, nq_index_event, "an index was dropped")                                     \
+  X(index_scan, nq_index_scan_event, "an index was used for a lookup or scan")                 \
+  X(ws_connect, nq_ws_connection_event, "a WebSocket client connected")                        \
+  X(ws_disconnect, nq_ws_disconnect_event, "a WebSocket client disconnected")                  \
+  X(ws_send, nq_ws_message_event, "a WebSocket message was sent")                              \
+  X(ws_receive, nq_ws_message_event, "a WebSocket message was received")                       \
+  X(ws_drop, nq_ws_drop_event, "WebSocket messages were dropped")                              \
+  X(ws_subscribe, nq_ws_channel_event, "a WebSocket client subscribed to a channel")           \
+  X(ws_unsubscribe, nq_ws_channel_event, "a WebSocket client unsubscribed from a channel")     \
+  X(ws_stream_start, nq_ws_stream_event, "a WebSocket result stream started")                  \
+  X(ws_stream_end, nq_ws_stream_event, "a WebSocket result stream ended")                      \
+  X(ws_backpressure, nq_ws_backpressure_event, "a WebSocket connection was paused or resumed") \
+  X(gauge_sample, nq_gauge_sample_event, "the engine sampled a gauge (memory, pool pages...)") \
+  X(error, nq_error_event, "an error was raised in an engine subsystem")                       \
   X(quantum_operation, nq_quantum_operation_event, "a quantum search operation ended")
 
 /* Hook function types: nq_hook_query_begin_fn, ... */
-#define NQ_ABI_DECLARE_HOOK_FN(name, event_type, doc) \
+#define NQ_ABI_DECLARE_HOOK_FN(name, event_type, doc)                                 \
   typedef void (*nq_hook_##name##_fn)(nq_plugin_instance * self, nq_thread_slot slot, \
-                                      const event_type *event);
+                                      const event_type* event);
 NQ_HOOK_LIST(NQ_ABI_DECLARE_HOOK_FN)
 #undef NQ_ABI_DECLARE_HOOK_FN
 
@@ -405,18 +405,18 @@ typedef struct nq_hook_table {
  */
 typedef struct nq_engine_services {
   uint32_t struct_size;
-  uint32_t abi_version;   /* NQ_ABI_VERSION the engine was built with */
-  void *engine_context;   /* passed back as the first argument of every service */
-  uint32_t thread_slots;  /* hook callers use slots [0, thread_slots) exclusively */
+  uint32_t abi_version;  /* NQ_ABI_VERSION the engine was built with */
+  void* engine_context;  /* passed back as the first argument of every service */
+  uint32_t thread_slots; /* hook callers use slots [0, thread_slots) exclusively */
   uint32_t reserved0;
   /* Writes one line to the engine's log. */
-  void (*log)(void *engine_context, nq_log_level level, nq_str message);
+  void (*log)(void* engine_context, nq_log_level level, nq_str message);
   /* The engine's monotonic clock, in nanoseconds. */
-  uint64_t (*monotonic_ns)(void *engine_context);
+  uint64_t (*monotonic_ns)(void* engine_context);
   /* Looks up a key of the plugin's settings (e.g. "listen"). Copies at most
    * value_cap bytes of the value (no NUL added) and returns its full length,
    * or -1 when the key is not set. */
-  int64_t (*config_lookup)(void *engine_context, nq_str key, char *value, size_t value_cap);
+  int64_t (*config_lookup)(void* engine_context, nq_str key, char* value, size_t value_cap);
 } nq_engine_services;
 
 /* ---- The plugin descriptor ---------------------------------------------- */
@@ -428,24 +428,24 @@ typedef struct nq_plugin_descriptor {
   nq_str version;
   nq_str build_id;
   /* Creates an instance from the engine's services and the plugin's settings. */
-  nq_status (*create)(const nq_engine_services *services, nq_plugin_instance **out, char *err,
+  nq_status (*create)(const nq_engine_services* services, nq_plugin_instance** out, char* err,
                       size_t err_cap);
   /* Takes over the state exported by an earlier copy (hot reload); called after
    * create() and before start(). May be NULL: the plugin keeps no state. */
-  nq_status (*import_state)(nq_plugin_instance *self, const void *state, size_t state_len,
-                            char *err, size_t err_cap);
+  nq_status (*import_state)(nq_plugin_instance* self, const void* state, size_t state_len,
+                            char* err, size_t err_cap);
   /* Starts the plugin's own threads and listeners. */
-  nq_status (*start)(nq_plugin_instance *self, char *err, size_t err_cap);
+  nq_status (*start)(nq_plugin_instance* self, char* err, size_t err_cap);
   /* Stops what start() started; hooks may still be called until destroy(). */
-  void (*stop)(nq_plugin_instance *self);
+  void (*stop)(nq_plugin_instance* self);
   /* Writes the instance's state for a later copy to import_state(). With
    * state == NULL or state_cap too small, sets *state_len to the size needed
    * and returns NQ_ERR_BUFFER_TOO_SMALL. May be NULL. */
-  nq_status (*export_state)(nq_plugin_instance *self, void *state, size_t state_cap,
-                            size_t *state_len);
+  nq_status (*export_state)(nq_plugin_instance* self, void* state, size_t state_cap,
+                            size_t* state_len);
   /* Frees the instance. No hook is called on it afterwards. */
-  void (*destroy)(nq_plugin_instance *self);
-  const nq_hook_table *hooks;
+  void (*destroy)(nq_plugin_instance* self);
+  const nq_hook_table* hooks;
 } nq_plugin_descriptor;
 
 /*
@@ -454,8 +454,8 @@ typedef struct nq_plugin_descriptor {
  * valid until the plugin is unloaded, or NULL if the plugin cannot run at all.
  * The host checks descriptor->abi_version before calling anything else.
  */
-typedef const nq_plugin_descriptor *(*nq_plugin_entry_fn)(uint32_t engine_abi_version,
-                                                          const nq_engine_services *services);
+typedef const nq_plugin_descriptor* (*nq_plugin_entry_fn)(uint32_t engine_abi_version,
+                                                          const nq_engine_services* services);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -41,7 +41,7 @@ typedef struct nq_host_options {
   uint32_t thread_slots; /* exclusive slots to hand out; 0 = default (64) */
   /* The engine's services, copied by the host; thread_slots in it is ignored
    * (the host sets it). Must stay valid until nq_host_destroy(). */
-  const nq_engine_services *services;
+  const nq_engine_services* services;
   /* Longest time nq_host_unload waits for threads still inside the plugin. */
   uint64_t quiesce_timeout_ns; /* 0 = default (5 s) */
 } nq_host_options;
@@ -49,38 +49,38 @@ typedef struct nq_host_options {
 typedef struct nq_host_plugin_info {
   uint32_t struct_size;
   uint32_t abi_version;
-  nq_str name;     /* valid while the plugin stays loaded */
+  nq_str name; /* valid while the plugin stays loaded */
   nq_str version;
   nq_str build_id;
   nq_str path;
 } nq_host_plugin_info;
 
 /* Returns NULL when options is NULL or malformed. */
-NQ_HOST_API nq_host *nq_host_create(const nq_host_options *options);
+NQ_HOST_API nq_host* nq_host_create(const nq_host_options* options);
 
 /* Unloads any plugin and frees the host. */
-NQ_HOST_API void nq_host_destroy(nq_host *host);
+NQ_HOST_API void nq_host_destroy(nq_host* host);
 
 /* Loads the plugin at path, checks its ABI, creates and starts it, and then
  * publishes its hooks. Fails with NQ_ERR_INVALID_ARGUMENT when a plugin is
  * already loaded. On failure err holds a message (NUL-terminated). */
-NQ_HOST_API nq_status nq_host_load(nq_host *host, const char *path, char *err, size_t err_cap);
+NQ_HOST_API nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_cap);
 
 /* Unpublishes the hooks, waits until no thread is inside the plugin, then
  * stops, destroys and unloads it. NQ_ERR_NOT_LOADED when there is none. If a
  * thread stays inside past the quiesce timeout the plugin is stopped but its
  * code stays mapped, and the function returns NQ_ERR_INTERNAL. */
-NQ_HOST_API nq_status nq_host_unload(nq_host *host);
+NQ_HOST_API nq_status nq_host_unload(nq_host* host);
 
 /* Describes the loaded plugin; NQ_ERR_NOT_LOADED when there is none. */
-NQ_HOST_API nq_status nq_host_plugin(const nq_host *host, nq_host_plugin_info *info);
+NQ_HOST_API nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info);
 
 /* A stable name for a status code ("NQ_ERR_ABI_MISMATCH"...). */
-NQ_HOST_API const char *nq_status_name(nq_status status);
+NQ_HOST_API const char* nq_status_name(nq_status status);
 
 /* One dispatch function per hook: nq_host_query_begin(host, &event), ... */
 #define NQ_HOST_DECLARE_DISPATCH(name, event_type, doc) \
-  NQ_HOST_API void nq_host_##name(nq_host *host, const event_type *event);
+  NQ_HOST_API void nq_host_##name(nq_host* host, const event_type* event);
 NQ_HOOK_LIST(NQ_HOST_DECLARE_DISPATCH)
 #undef NQ_HOST_DECLARE_DISPATCH
 

@@ -1,0 +1,47 @@
+// The plugin's own HTTP endpoint (Boost.Beast): /metrics, /, /-/healthy, /-/ready.
+//
+// Ownership: the listener owns its socket, io_context and serving thread; it
+// never owns metrics, it only calls render_metrics() per scrape.
+// Thread-safety: start() and stop() are called from the plugin's lifecycle
+// (one thread at a time). Requests are served on the listener's own thread,
+// never on an engine thread; render_metrics must be safe to call there.
+// This is the only translation unit that includes Beast.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "plugin_settings.hpp"
+
+namespace nq::metrics {
+
+struct HttpEndpoints {
+  std::function<std::string()> render_metrics;  // Prometheus text format 0.0.4
+  std::string server_name;                      // "nq-metrics/0.1.0"
+  std::string landing_page_html;
+};
+
+class HttpListener {
+ public:
+  HttpListener(ListenAddress address, HttpEndpoints endpoints, std::shared_ptr<spdlog::logger> log);
+  ~HttpListener();
+  HttpListener(const HttpListener&) = delete;
+  HttpListener& operator=(const HttpListener&) = delete;
+
+  // Binds, listens and starts serving. On failure returns false with a
+  // message such as "cannot listen on 127.0.0.1:9470: Address already in use".
+  bool start(std::string& error);
+  void stop() noexcept;
+
+  // The bound address (the real port when the settings asked for port 0).
+  ListenAddress bound_address() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nq::metrics

@@ -1,0 +1,34 @@
+// The plugin's settings, read once through the engine's config_lookup service
+// when an instance is created.
+//
+// Thread-safety: a Settings value is immutable after read_settings() returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "nq/nq_plugin_abi.h"
+
+namespace nq::metrics {
+
+struct ListenAddress {
+  std::string host;  // an IPv4 or IPv6 literal, no brackets
+  uint16_t port = 0;
+
+  std::string to_string() const;  // "127.0.0.1:9470", "[::1]:9470"
+};
+
+struct Settings {
+  ListenAddress listen{"127.0.0.1", 9470};  // loopback unless told otherwise
+  std::string log_level = "info";
+};
+
+// Reads the settings; on a bad value returns nullopt and sets `error` to a
+// message naming the key, the value and what was expected.
+std::optional<Settings> read_settings(const nq_engine_services& services, std::string& error);
+
+// Parses "HOST:PORT" / "[V6]:PORT"; nullopt when malformed.
+std::optional<ListenAddress> parse_listen_address(const std::string& text);
+
+}  // namespace nq::metrics
