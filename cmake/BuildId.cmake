@@ -1,5 +1,5 @@
-# NQ_BUILD_ID identifies one build of the plugin: the git commit (with
-# "-dirty" for local changes) unless set by the packager.
+# NQ_BUILD_ID identifies one build of the plugin: the git commit at configure
+# time (with "-dirty" for local changes) unless given with -DNQ_BUILD_ID=...
 if(NOT DEFINED NQ_BUILD_ID)
   execute_process(
     COMMAND git describe --always --dirty --abbrev=12
@@ -10,4 +10,3 @@ if(NOT DEFINED NQ_BUILD_ID)
     set(NQ_BUILD_ID "unknown")
   endif()
 endif()
-set(NQ_BUILD_ID "${NQ_BUILD_ID}" CACHE STRING "Build id reported by the plugin")

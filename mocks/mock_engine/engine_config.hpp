@@ -1,0 +1,53 @@
+// The mock engine's config file (TOML): what a real server's config would say
+// about the metrics plugin, plus the simulated workload.
+//
+// Thread-safety: an EngineConfig is immutable once load_config() returns and
+// may be read from any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "nq/nq_plugin_abi.h"
+
+namespace nq::mock {
+
+// A config problem; what() reads "FILE:LINE:COLUMN: KEY: problem".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct PluginConfig {
+  std::string path;  // absolute, or relative to the config file's directory resolved
+  // [plugins.metrics.settings], flattened: dotted keys, values as text
+  // (strings verbatim, numbers and booleans as written, arrays comma-separated).
+  std::map<std::string, std::string> settings;
+};
+
+struct WorkloadConfig {
+  uint32_t threads = 4;
+  double queries_per_second = 200;  // over all threads; 0 = as fast as possible
+  std::array<uint32_t, NQ_QUERY_TYPE_COUNT> mix = {70, 15, 10, 4, 1, 0};  // by nq_query_type
+};
+
+struct EngineConfig {
+  std::string file;
+  std::string name = "nq-mock-engine";
+  nq_log_level log_level = NQ_LOG_INFO;
+  uint32_t thread_slots = 64;
+  std::optional<PluginConfig> plugin;  // [plugins.metrics]; absent = no plugin
+  WorkloadConfig workload;
+};
+
+// Reads and validates the file; throws ConfigError.
+EngineConfig load_config(const std::string& file);
+
+// Same, from text; `file` is used in messages and to resolve relative paths.
+EngineConfig parse_config(const std::string& text, const std::string& file);
+
+}  // namespace nq::mock
