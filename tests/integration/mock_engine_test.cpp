@@ -1,0 +1,144 @@
+// The real nq-mock-engine binary, run as an operator would run a server.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "http_client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// One run of the mock engine, its stderr going to a file.
+class EngineProcess {
+ public:
+  EngineProcess(const std::string& config_text, std::vector<std::string> extra_args) {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("nq-mock-engine-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
+    fs::create_directories(dir_);
+    config_ = dir_ / "engine.toml";
+    std::ofstream(config_) << config_text;
+    std::vector<std::string> args = {NQ_MOCK_ENGINE_PATH, "--config", config_.string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (dir_ / "stderr").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+
+  ~EngineProcess() {
+    if (pid_ > 0 && !exit_code_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  // Exit code, or nullopt if it is still running after `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exit_code_ && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      } else {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    return exit_code_;
+  }
+
+  std::string log() const {
+    std::ifstream in(dir_ / "stderr");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  // Waits for a log line matching `pattern`; returns its first capture group.
+  std::optional<std::string> wait_for_log(const std::regex& pattern,
+                                          std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    do {
+      std::smatch m;
+      const std::string text = log();
+      if (std::regex_search(text, m, pattern)) return m.size() > 1 ? m[1].str() : m[0].str();
+      std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return std::nullopt;
+  }
+
+  pid_t pid() const { return pid_; }
+  const fs::path& config() const { return config_; }
+
+ private:
+  fs::path dir_;
+  fs::path config_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+const std::string kWorkload = "[workload]\nthreads = 2\nqueries_per_second = 400\n";
+
+TEST(MockEngine, BadConfigExitsWithCode2NamingFileLineAndKey) {
+  EngineProcess engine("[workload]\nthreads = 2\nqueries_per_sec = 5\n", {});
+  ASSERT_EQ(engine.wait(10s), 2);
+  EXPECT_NE(
+      engine.log().find(engine.config().string() + ":3:1: workload.queries_per_sec: unknown key"),
+      std::string::npos)
+      << engine.log();
+}
+
+TEST(MockEngine, MissingPluginIsLoggedAndTheEngineKeepsRunning) {
+  EngineProcess engine("[plugins.metrics]\npath = \"/nonexistent/libnq_metrics.so\"\n" + kWorkload,
+                       {"--duration", "1"});
+  ASSERT_EQ(engine.wait(15s), 0) << engine.log();
+  const std::string log = engine.log();
+  EXPECT_NE(log.find("metrics plugin not loaded (NQ_ERR_NOT_FOUND)"), std::string::npos) << log;
+  EXPECT_NE(log.find("duration reached"), std::string::npos) << log;
+  EXPECT_TRUE(std::regex_search(log, std::regex("queries issued: select=[1-9]"))) << log;
+}
+
+TEST(MockEngine, ServesMetricsFromItsWorkloadAndStopsOnSigterm) {
+  EngineProcess engine("[plugins.metrics]\npath = \"" NQ_PLUGIN_PATH
+                       "\"\n[plugins.metrics.settings]\nlisten = \"127.0.0.1:0\"\n" +
+                           kWorkload,
+                       {"--seed", "7"});
+  const auto port =
+      engine.wait_for_log(std::regex("serving http://127\\.0\\.0\\.1:([0-9]+)/metrics"), 10s);
+  ASSERT_TRUE(port) << engine.log();
+  std::optional<double> selects;
+  for (int attempt = 0; attempt < 50 && selects.value_or(0) == 0; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    const auto reply =
+        nq::testing::http_get("127.0.0.1", static_cast<uint16_t>(std::stoi(*port)), "/metrics");
+    ASSERT_EQ(reply.status, 200) << reply.error;
+    selects = nq::testing::sample_value(
+        reply.body, R"(neuroquantum_queries_total{query_type="select",status="success"})");
+  }
+  EXPECT_GT(selects.value_or(0), 0) << "the workload's queries reach /metrics";
+  ASSERT_EQ(kill(engine.pid(), SIGTERM), 0);
+  ASSERT_EQ(engine.wait(5s), 0) << engine.log();
+  EXPECT_NE(engine.log().find("received SIGTERM, stopping"), std::string::npos);
+  EXPECT_NE(engine.log().find("nq_metrics stopped serving"), std::string::npos);
+}
+
+}  // namespace
