@@ -1,28 +1,305 @@
 #include "event_recorder.hpp"
 
+#include <charconv>
+
 namespace nq::metrics {
 namespace {
+
+using F = FamilyId;
+using S = LabelSpaceId;
 
 uint32_t query_type_index(nq_query_type type) noexcept {
   return type < NQ_QUERY_TYPE_COUNT ? type : NQ_QUERY_OTHER;
 }
-
 uint32_t query_status_index(nq_query_status status) noexcept {
   return status < NQ_QUERY_STATUS_COUNT ? status : NQ_QUERY_ERROR;
 }
+uint32_t lock_type_index(nq_lock_type type) noexcept {
+  return type < NQ_LOCK_TYPE_COUNT ? type : NQ_LOCK_OTHER;
+}
+bool has_text(nq_str s) noexcept {
+  return s.data != nullptr && s.len != 0;
+}
+
+// Series of the `phase` label, in the catalogue's order.
+enum Phase : uint32_t { kParse, kPlan, kExecute, kLockWait, kIoWait };
 
 }  // namespace
 
-void EventRecorder::record(nq_thread_slot slot, const nq_query_begin_event&) noexcept {
-  store_.add(slot, FamilyId::active_queries, 0, +1);
+size_t EventRecorder::make_key(std::initializer_list<nq_str> parts, char* key) const noexcept {
+  size_t len = 0;
+  for (const nq_str part : parts) {
+    if (len != 0) key[len++] = '\0';  // part separator; label values hold no NUL
+    len += sanitize_label_value(part, key + len, options_.label_value_max_bytes);
+  }
+  return len;
 }
 
-void EventRecorder::record(nq_thread_slot slot, const nq_query_end_event& event) noexcept {
-  const uint32_t type = query_type_index(event.query_type);
-  store_.add(slot, FamilyId::active_queries, 0, -1);
-  store_.count(slot, FamilyId::queries_total,
-               type * NQ_QUERY_STATUS_COUNT + query_status_index(event.status));
-  store_.observe(slot, FamilyId::query_duration_seconds, type, event.duration_ns);
+uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
+                                   bool insert, nq_str payload) noexcept {
+  char key[LabelTable::kMaxKeyBytes];
+  const size_t len = make_key(parts, key);
+  LabelTable& table = store_.labels(space);
+  if (!insert) return table.find({key, len});
+  char text[kMaxLabelValueBytes];
+  const size_t text_len =
+      has_text(payload) ? sanitize_label_value(payload, text, options_.label_value_max_bytes) : 0;
+  return table.find_or_insert({key, len}, {text, text_len});
+}
+
+uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
+                                   std::initializer_list<nq_str> parts, bool insert) noexcept {
+  const LabelSpaceId space = family(id).space;
+  const uint32_t label = label_slot(space, parts, insert);
+  if (label == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
+  return label;
+}
+
+// ---- Queries ---------------------------------------------------------------
+
+void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
+  store_.add(slot, F::active_queries, 0, +1);
+  // The digest's text arrives with the statement: this is where it gets a slot.
+  if (has_text(e.digest)) label_slot(S::query_digests, {e.digest}, true, e.normalized_text);
+}
+
+void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& e) noexcept {
+  const uint32_t type = query_type_index(e.query_type);
+  const uint32_t status = query_status_index(e.status);
+  store_.add(slot, F::active_queries, 0, -1);
+  store_.count(slot, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
+  store_.observe(slot, F::query_duration_seconds, type, e.duration_ns);
+  if (e.duration_ns >= options_.slow_query_ns) store_.count(slot, F::slow_queries_total, type);
+  store_.count(slot, F::query_phase_seconds_total, kParse, e.parse_ns);
+  store_.count(slot, F::query_phase_seconds_total, kPlan, e.plan_ns);
+  store_.count(slot, F::query_phase_seconds_total, kExecute, e.execute_ns);
+  store_.count(slot, F::query_phase_seconds_total, kLockWait, e.lock_wait_ns);
+  store_.count(slot, F::query_phase_seconds_total, kIoWait, e.io_wait_ns);
+  store_.count(slot, F::query_rows_examined_total, type, e.rows_examined);
+  store_.count(slot, F::query_rows_returned_total, type, e.rows_returned);
+  if (status == NQ_QUERY_ERROR) {
+    const uint32_t error = event_slot(slot, F::query_errors_total, {e.error_type});
+    store_.count(slot, F::query_errors_total, 0, 1, error);
+  }
+  if (has_text(e.digest)) {
+    // Only digests seen at query begin have a slot (and their text).
+    const uint32_t digest = label_slot(S::query_digests, {e.digest}, false);
+    if (digest == store_.labels(S::query_digests).overflow_slot()) {
+      store_.count_overflow(slot, F::query_digest_calls_total);
+      store_.count_overflow(slot, F::query_digest_duration_seconds_total);
+      store_.count_overflow(slot, F::query_digest_rows_examined_total);
+    }
+    store_.count(slot, F::query_digest_calls_total, 0, 1, digest);
+    store_.count(slot, F::query_digest_duration_seconds_total, 0, e.duration_ns, digest);
+    store_.count(slot, F::query_digest_rows_examined_total, 0, e.rows_examined, digest);
+  }
+}
+
+void EventRecorder::on_query_queue_enter(nq_thread_slot slot,
+                                         const nq_query_queue_event&) noexcept {
+  store_.add(slot, F::query_queue_length, 0, +1);
+}
+
+void EventRecorder::on_query_queue_leave(nq_thread_slot slot,
+                                         const nq_query_queue_event&) noexcept {
+  store_.add(slot, F::query_queue_length, 0, -1);
+}
+
+// ---- Connections -----------------------------------------------------------
+
+void EventRecorder::on_connection_open(nq_thread_slot slot, const nq_connection_event&) noexcept {
+  store_.add(slot, F::connections_active, 0, +1);
+  store_.count(slot, F::connections_total, 0);
+}
+
+void EventRecorder::on_connection_close(nq_thread_slot slot, const nq_connection_event&) noexcept {
+  store_.add(slot, F::connections_active, 0, -1);
+}
+
+void EventRecorder::on_connection_error(nq_thread_slot slot,
+                                        const nq_connection_error_event& e) noexcept {
+  const uint32_t reason = event_slot(slot, F::connection_errors_total, {e.reason});
+  store_.count(slot, F::connection_errors_total, 0, 1, reason);
+}
+
+// ---- Locks -----------------------------------------------------------------
+
+void EventRecorder::on_lock_wait_end(nq_thread_slot slot, const nq_lock_wait_event& e) noexcept {
+  const uint32_t type = lock_type_index(e.lock_type);
+  store_.count(slot, F::lock_wait_seconds_total, type, e.wait_ns);
+  store_.count(slot, F::lock_waits_total, type);
+  store_.observe(slot, F::lock_wait_duration_seconds, type, e.wait_ns);
+  const uint32_t resource = event_slot(slot, F::lock_resource_wait_seconds_total, {e.resource});
+  store_.count(slot, F::lock_resource_wait_seconds_total, type, e.wait_ns, resource);
+}
+
+void EventRecorder::on_deadlock(nq_thread_slot slot, const nq_deadlock_event&) noexcept {
+  store_.count(slot, F::deadlocks_total, 0);
+}
+
+// ---- Buffer pool, disk, WAL ------------------------------------------------
+
+void EventRecorder::on_buffer_hit(nq_thread_slot slot, const nq_buffer_event& e) noexcept {
+  store_.count(slot, F::buffer_pool_hits_total, 0, e.pages);
+}
+
+void EventRecorder::on_buffer_miss(nq_thread_slot slot, const nq_buffer_event& e) noexcept {
+  store_.count(slot, F::buffer_pool_misses_total, 0, e.pages);
+}
+
+void EventRecorder::on_buffer_eviction(nq_thread_slot slot,
+                                       const nq_buffer_eviction_event& e) noexcept {
+  store_.count(slot, F::buffer_pool_evictions_total, e.dirty != 0 ? 1 : 0, e.pages);
+}
+
+void EventRecorder::on_disk_read(nq_thread_slot slot, const nq_disk_io_event& e) noexcept {
+  store_.count(slot, F::disk_read_bytes_total, 0, e.bytes);
+  store_.count(slot, F::disk_read_ops_total, 0);
+}
+
+void EventRecorder::on_disk_write(nq_thread_slot slot, const nq_disk_io_event& e) noexcept {
+  store_.count(slot, F::disk_write_bytes_total, 0, e.bytes);
+  store_.count(slot, F::disk_write_ops_total, 0);
+}
+
+void EventRecorder::on_wal_write(nq_thread_slot slot, const nq_wal_write_event& e) noexcept {
+  store_.count(slot, F::wal_written_bytes_total, 0, e.bytes);
+}
+
+void EventRecorder::on_wal_segment(nq_thread_slot slot, const nq_wal_segment_event&) noexcept {
+  store_.count(slot, F::wal_segments_total, 0);
+}
+
+void EventRecorder::on_wal_fsync(nq_thread_slot slot, const nq_wal_fsync_event& e) noexcept {
+  store_.observe(slot, F::wal_fsync_duration_seconds, 0, e.duration_ns);
+}
+
+// ---- Indexes ---------------------------------------------------------------
+
+void EventRecorder::on_index_created(nq_thread_slot slot, const nq_index_event& e) noexcept {
+  // An announced index exists at 0, so "unused for 24 h" can be computed.
+  event_slot(slot, F::index_scans_total, {e.table, e.index});
+}
+
+void EventRecorder::on_index_dropped(nq_thread_slot, const nq_index_event& e) noexcept {
+  char key[LabelTable::kMaxKeyBytes];
+  store_.labels(S::indexes)
+      .erase({key, make_key({e.table, e.index}, key)});  // its counts move to __other__
+}
+
+void EventRecorder::on_index_scan(nq_thread_slot slot, const nq_index_scan_event& e) noexcept {
+  const uint32_t index = event_slot(slot, F::index_scans_total, {e.table, e.index});
+  if (index == store_.labels(S::indexes).overflow_slot()) {
+    store_.count_overflow(slot, F::index_rows_read_total);
+  }
+  store_.count(slot, F::index_scans_total, 0, 1, index);
+  store_.count(slot, F::index_rows_read_total, 0, e.rows_read, index);
+  store_.count(slot, F::index_lookups_total, e.hit != 0 ? 0 : 1);
+}
+
+// ---- WebSocket -------------------------------------------------------------
+
+void EventRecorder::on_ws_connect(nq_thread_slot slot, const nq_ws_connection_event&) noexcept {
+  store_.add(slot, F::websocket_connections_active, 0, +1);
+  store_.count(slot, F::websocket_connections_total, 0);
+}
+
+void EventRecorder::on_ws_disconnect(nq_thread_slot slot,
+                                     const nq_ws_disconnect_event& e) noexcept {
+  store_.add(slot, F::websocket_connections_active, 0, -1);
+  const uint32_t reason =
+      e.reason < NQ_WS_DISCONNECT_REASON_COUNT ? e.reason : NQ_WS_DISCONNECT_ERROR;
+  store_.count(slot, F::websocket_disconnects_total, reason);
+}
+
+void EventRecorder::on_ws_send(nq_thread_slot slot, const nq_ws_message_event& e) noexcept {
+  store_.count(slot, F::websocket_messages_sent_total, 0);
+  store_.count(slot, F::websocket_messages_sent_bytes_total, 0, e.bytes);
+  store_.observe(slot, F::websocket_message_latency_seconds, 0, e.latency_ns);
+}
+
+void EventRecorder::on_ws_receive(nq_thread_slot slot, const nq_ws_message_event& e) noexcept {
+  store_.count(slot, F::websocket_messages_received_total, 0);
+  store_.count(slot, F::websocket_messages_received_bytes_total, 0, e.bytes);
+}
+
+void EventRecorder::on_ws_drop(nq_thread_slot slot, const nq_ws_drop_event& e) noexcept {
+  const uint32_t reason = e.reason < NQ_WS_DROP_REASON_COUNT ? e.reason : NQ_WS_DROP_CLOSED;
+  store_.count(slot, F::websocket_messages_dropped_total, reason, e.messages);
+  char id[24];
+  const auto end = std::to_chars(id, id + sizeof id, e.connection_id).ptr;
+  const uint32_t connection = event_slot(slot, F::websocket_connection_dropped_messages_total,
+                                         {nq_str{id, static_cast<size_t>(end - id)}});
+  store_.count(slot, F::websocket_connection_dropped_messages_total, 0, e.messages, connection);
+}
+
+void EventRecorder::on_ws_subscribe(nq_thread_slot slot, const nq_ws_channel_event& e) noexcept {
+  const uint32_t channel = event_slot(slot, F::websocket_channel_subscribers, {e.channel});
+  store_.add(slot, F::websocket_channel_subscribers, 0, +1, channel);
+}
+
+void EventRecorder::on_ws_unsubscribe(nq_thread_slot slot, const nq_ws_channel_event& e) noexcept {
+  // A channel that is not tracked had its subscriptions counted in __other__.
+  const uint32_t channel =
+      event_slot(slot, F::websocket_channel_subscribers, {e.channel}, /*insert=*/false);
+  store_.add(slot, F::websocket_channel_subscribers, 0, -1, channel);
+}
+
+void EventRecorder::on_ws_stream_start(nq_thread_slot slot, const nq_ws_stream_event&) noexcept {
+  store_.add(slot, F::websocket_active_streams, 0, +1);
+}
+
+void EventRecorder::on_ws_stream_end(nq_thread_slot slot, const nq_ws_stream_event& e) noexcept {
+  store_.add(slot, F::websocket_active_streams, 0, -1);
+  store_.count(slot, F::websocket_stream_rows_total, 0, e.rows);
+  store_.observe(slot, F::websocket_stream_duration_seconds, 0, e.duration_ns);
+}
+
+void EventRecorder::on_ws_backpressure(nq_thread_slot slot,
+                                       const nq_ws_backpressure_event& e) noexcept {
+  store_.add(slot, F::websocket_backpressure_paused_connections, 0, e.paused != 0 ? +1 : -1);
+}
+
+// ---- Gauges, errors, quantum search ----------------------------------------
+
+void EventRecorder::on_gauge_sample(nq_thread_slot, const nq_gauge_sample_event& e) noexcept {
+  switch (e.gauge) {
+    case NQ_GAUGE_MEMORY_USAGE_BYTES:
+      return store_.set(F::memory_usage_bytes, 0, e.value);
+    case NQ_GAUGE_MEMORY_LIMIT_BYTES:
+      return store_.set(F::memory_limit_bytes, 0, e.value);
+    case NQ_GAUGE_BUFFER_POOL_FREE_PAGES:
+      return store_.set(F::buffer_pool_pages, 0, e.value);
+    case NQ_GAUGE_BUFFER_POOL_CLEAN_PAGES:
+      return store_.set(F::buffer_pool_pages, 1, e.value);
+    case NQ_GAUGE_BUFFER_POOL_DIRTY_PAGES:
+      return store_.set(F::buffer_pool_pages, 2, e.value);
+    case NQ_GAUGE_CONNECTIONS_MAX:
+      return store_.set(F::connections_max, 0, e.value);
+    case NQ_GAUGE_WEBSOCKET_CHANNELS:
+      return store_.set(F::websocket_channels, 0, e.value);
+    case NQ_GAUGE_STORAGE_FREE_BYTES:
+      return store_.set(F::storage_free_bytes, 0, e.value);
+    case NQ_GAUGE_STORAGE_SIZE_BYTES:
+      return store_.set(F::storage_size_bytes, 0, e.value);
+    default:
+      return;  // a gauge from a newer engine: counted as an event only
+  }
+}
+
+void EventRecorder::on_error(nq_thread_slot slot, const nq_error_event& e) noexcept {
+  const uint32_t error = event_slot(slot, F::errors_total, {e.subsystem, e.error_type});
+  store_.count(slot, F::errors_total, 0, 1, error);
+}
+
+void EventRecorder::on_quantum_operation(nq_thread_slot slot,
+                                         const nq_quantum_operation_event& e) noexcept {
+  const uint32_t operation = event_slot(slot, F::quantum_operations_total, {e.operation});
+  if (operation == store_.labels(S::quantum_operations).overflow_slot()) {
+    store_.count_overflow(slot, F::quantum_operation_duration_seconds);
+  }
+  store_.count(slot, F::quantum_operations_total, e.succeeded != 0 ? 0 : 1, 1, operation);
+  store_.observe(slot, F::quantum_operation_duration_seconds, 0, e.duration_ns, operation);
 }
 
 }  // namespace nq::metrics

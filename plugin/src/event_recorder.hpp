@@ -1,8 +1,10 @@
 // Turns hook events into metric records. This is the plugin's hot path.
 //
 // Thread-safety: every member is called concurrently from engine threads and
-// is wait-free, allocation-free, system-call-free and noexcept. Event fields
-// are untrusted: enum values out of range fold into "other"/"error".
+// is lock-free, allocation-free, system-call-free and noexcept, with bounded
+// work per event (engine strings are cut to the label length before they are
+// hashed). Event fields are untrusted: enum values out of range fold into
+// "other"/"error", strings are sanitized (see label_value.hpp).
 #pragma once
 
 #include "hook_names.hpp"
@@ -10,24 +12,39 @@
 
 namespace nq::metrics {
 
+struct RecorderOptions {
+  uint64_t slow_query_ns = 1'000'000'000;
+  size_t label_value_max_bytes = kMaxLabelValueBytes;
+};
+
 class EventRecorder {
  public:
-  explicit EventRecorder(MetricStore& store) : store_(store) {}
+  EventRecorder(MetricStore& store, RecorderOptions options) : store_(store), options_(options) {}
 
   // Every hook call is counted, whatever the event holds.
   void count_hook(nq_thread_slot slot, HookId hook) noexcept {
     store_.count(slot, FamilyId::plugin_events_total, static_cast<uint32_t>(hook));
   }
 
-  void record(nq_thread_slot slot, const nq_query_begin_event& event) noexcept;
-  void record(nq_thread_slot slot, const nq_query_end_event& event) noexcept;
-
-  // Hooks whose events have no metrics of their own yet are counted only.
-  template <class Event>
-  void record(nq_thread_slot, const Event&) noexcept {}
+// One recorder per hook: on_query_begin(slot, event), ...
+#define NQ_METRICS_DECLARE_RECORDER(name, event_type, doc) \
+  void on_##name(nq_thread_slot slot, const event_type& event) noexcept;
+  NQ_HOOK_LIST(NQ_METRICS_DECLARE_RECORDER)
+#undef NQ_METRICS_DECLARE_RECORDER
 
  private:
+  // Writes the key made of the sanitized `parts` to `key`; returns its length.
+  size_t make_key(std::initializer_list<nq_str> parts, char* key) const noexcept;
+  // Slot of the engine-valued key made of `parts` in `space` (inserted if
+  // `insert`), or the space's overflow slot.
+  uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts, bool insert,
+                      nq_str payload = {}) noexcept;
+  // label_slot() for an event of `id`; counts the event if it overflowed.
+  uint32_t event_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
+                      bool insert = true) noexcept;
+
   MetricStore& store_;
+  const RecorderOptions options_;
 };
 
 }  // namespace nq::metrics

@@ -1,123 +1,380 @@
 #include "metric_store.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <limits>
+#include <map>
+
+#include "process_metrics.hpp"
 
 namespace nq::metrics {
 namespace {
 
-constexpr double kNanosecondsPerSecond = 1e9;
+using Labels = std::vector<prometheus::ClientMetric::Label>;
 
-// Labels of series `series` of `def`: mixed radix, the last label fastest.
-std::vector<prometheus::ClientMetric::Label> labels_of(const FamilyDef& def, uint32_t series) {
-  std::vector<prometheus::ClientMetric::Label> labels(def.labels.size());
+constexpr double kNanosecondsPerSecond = 1e9;
+constexpr uint32_t kEvictionShare = 20;  // a top-K space frees up to 1/20 of its values a scrape
+
+// Fixed labels of series `series`: mixed radix, the last label fastest.
+void append_fixed_labels(const FamilyDef& def, uint32_t series, Labels& labels) {
+  const size_t first = labels.size();
+  labels.resize(first + def.labels.size());
   for (size_t i = def.labels.size(); i-- > 0;) {
     const auto& values = def.labels[i].values;
-    labels[i].name = std::string(def.labels[i].name);
-    labels[i].value = std::string(values[series % values.size()]);
+    labels[first + i] = {std::string(def.labels[i].name),
+                         std::string(values[series % values.size()])};
     series /= static_cast<uint32_t>(values.size());
+  }
+}
+
+// Labels of an engine-valued key: its parts are separated by NUL bytes.
+Labels key_labels(const LabelSpaceDef& space, const std::string& key) {
+  Labels labels;
+  size_t start = 0;
+  for (const std::string_view name : space.labels) {
+    const size_t end = std::min(key.find('\0', start), key.size());
+    labels.push_back({std::string(name), key.substr(start, end - start)});
+    start = end + 1;
   }
   return labels;
 }
 
-}  // namespace
-
-MetricStore::MetricStore(uint32_t exclusive_slots)
-    : layouts_(plan_layout(total_cells_)), arena_(total_cells_, exclusive_slots) {}
-
-std::vector<MetricStore::FamilyLayout> MetricStore::plan_layout(uint32_t& total_cells) {
-  std::vector<FamilyLayout> layouts(catalogue().size());
-  uint32_t next = 0;
-  for (const FamilyDef& def : catalogue()) {
-    FamilyLayout& l = layouts[static_cast<size_t>(def.id)];
-    l.first_cell = next;
-    switch (def.type) {
-      case MetricType::counter:
-      case MetricType::gauge:
-        l.cells_per_series = 1;
-        break;
-      case MetricType::histogram:
-        l.bucket_count = static_cast<uint32_t>(std::min<size_t>(def.buckets.size(), kMaxBuckets));
-        for (uint32_t b = 0; b < l.bucket_count; ++b) {
-          l.bounds_ns[b] =
-              static_cast<uint64_t>(std::llround(def.buckets[b] * kNanosecondsPerSecond));
-        }
-        l.cells_per_series = l.bucket_count + 2;
-        break;
-      case MetricType::info:
-        l.cells_per_series = 0;  // constant, nothing recorded
-        break;
-    }
-    next += l.cells_per_series * series_count(def);
+Labels overflow_labels(const LabelSpaceDef& space) {
+  Labels labels;
+  for (const std::string_view name : space.labels) {
+    labels.push_back({std::string(name), std::string(kOverflowLabelValue)});
   }
-  total_cells = next;
-  return layouts;
+  return labels;
 }
 
-void MetricStore::observe(nq_thread_slot slot, FamilyId family, uint32_t series,
-                          uint64_t value_ns) noexcept {
-  const FamilyLayout& l = layout(family);
+prometheus::MetricType exposed_type(MetricType type) {
+  switch (type) {
+    case MetricType::counter:
+      return prometheus::MetricType::Counter;
+    case MetricType::gauge:
+      return prometheus::MetricType::Gauge;
+    case MetricType::histogram:
+      return prometheus::MetricType::Histogram;
+  }
+  return prometheus::MetricType::Untyped;
+}
+
+double process_value(FamilyId id, const ProcessSample& p) {
+  switch (id) {
+    case FamilyId::process_cpu_seconds_total:
+      return p.cpu_seconds;
+    case FamilyId::process_resident_memory_bytes:
+      return p.resident_memory_bytes;
+    case FamilyId::process_virtual_memory_bytes:
+      return p.virtual_memory_bytes;
+    case FamilyId::process_open_fds:
+      return p.open_fds;
+    case FamilyId::process_max_fds:
+      return p.max_fds;
+    default:
+      return p.start_time_seconds;
+  }
+}
+
+bool records_events_with_labels(const FamilyDef& def, LabelSpaceId space) {
+  return def.space == space && def.source == Source::events;
+}
+
+}  // namespace
+
+MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().size()) {
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.id == LabelSpaceId::none) continue;
+    const uint32_t bound = options.bounds[static_cast<size_t>(space.id)];
+    tables_[static_cast<size_t>(space.id)] =
+        std::make_unique<LabelTable>(bound != 0 ? bound : space.default_bound, space.payload_bytes);
+    credit_[static_cast<size_t>(space.id)].assign(
+        tables_[static_cast<size_t>(space.id)]->slot_count(), 0.0);
+  }
+  uint32_t fixed_total = 0, labeled_total = 0, sampled_total = 0;
+  for (const FamilyDef& def : catalogue()) {
+    overflow_index_[static_cast<size_t>(def.id)] = overflow_family_index(def.id);
+    Layout& l = layouts_[static_cast<size_t>(def.id)];
+    l.fixed_series = fixed_series_count(def);
+    if (def.type == MetricType::histogram) {
+      const auto& custom = options.buckets[static_cast<size_t>(def.id)];
+      const std::span<const double> bounds = custom.empty() ? def.buckets : std::span(custom);
+      l.bounds.assign(bounds.begin(), bounds.end());
+      l.bounds.resize(std::min<size_t>(l.bounds.size(), kMaxBuckets));
+      l.bucket_count = static_cast<uint32_t>(l.bounds.size());
+      for (uint32_t b = 0; b < l.bucket_count; ++b) {
+        l.bounds_ns[b] = static_cast<uint64_t>(std::llround(l.bounds[b] * kNanosecondsPerSecond));
+      }
+      l.cells_per_series = l.bucket_count + 2;
+    }
+    if (def.source == Source::samples) {
+      l.first_cell = sampled_total;
+      sampled_total += l.fixed_series;
+    } else if (def.source == Source::events && def.space == LabelSpaceId::none) {
+      l.first_cell = fixed_total;
+      fixed_total += l.fixed_series * l.cells_per_series;
+    } else if (def.source == Source::events) {
+      const uint32_t blocks = labels(def.space).slot_count() + 1;  // + __other__
+      l.first_cell = labeled_total;
+      labeled_total += blocks * l.fixed_series * l.cells_per_series;
+      Folded& f = folded_[static_cast<size_t>(def.id)];
+      f.base.assign(size_t{blocks} * l.fixed_series * l.cells_per_series, 0);
+      f.other.assign(size_t{l.fixed_series} * l.cells_per_series, 0);
+    }
+  }
+  fixed_cells_ = std::make_unique<CellArena>(fixed_total, options.exclusive_slots);
+  labeled_cells_ = std::make_unique<CellArena>(labeled_total, 0);
+  samples_ = std::make_unique<std::atomic<uint64_t>[]>(std::max<uint32_t>(sampled_total, 1));
+  for (const FamilyDef& def : catalogue()) {
+    if (def.source != Source::events) continue;
+    layouts_[static_cast<size_t>(def.id)].arena =
+        def.space == LabelSpaceId::none ? fixed_cells_.get() : labeled_cells_.get();
+  }
+}
+
+void MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                          uint32_t label_slot) noexcept {
+  const Layout& l = layout(id);
   const uint64_t* end = l.bounds_ns + l.bucket_count;
   // Prometheus buckets are inclusive: the first bound >= the value.
   const auto bucket =
       static_cast<uint32_t>(std::lower_bound(l.bounds_ns, end, value_ns) - l.bounds_ns);
-  const uint32_t base = l.first_cell + series * l.cells_per_series;
-  arena_.add(slot, base + bucket, 1);
-  arena_.add(slot, base + l.bucket_count + 1, value_ns);
+  const uint32_t base = cell(l, label_slot, series);
+  l.arena->add(slot, base + bucket, 1);
+  l.arena->add(slot, base + l.bucket_count + 1, value_ns);
 }
 
-std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity& identity) const {
+void MetricStore::set(FamilyId id, uint32_t series, double value) noexcept {
+  samples_[layout(id).first_cell + series].store(std::bit_cast<uint64_t>(value),
+                                                 std::memory_order_relaxed);
+}
+
+size_t MetricStore::memory_bytes() const noexcept {
+  size_t bytes = fixed_cells_->memory_bytes() + labeled_cells_->memory_bytes();
+  for (const auto& table : tables_) {
+    if (table) bytes += table->memory_bytes();
+  }
+  return bytes;
+}
+
+uint64_t MetricStore::exposed(const Layout& l, const Folded& f, uint32_t label_slot,
+                              uint32_t series, uint32_t c) const noexcept {
+  const uint32_t index = cell(l, label_slot, series) + c;
+  const uint64_t value = l.arena->sum(index);
+  return f.base.empty() ? value : value - f.base[index - l.first_cell];
+}
+
+void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
+  const Layout& l = layout(id);
+  Folded& f = folded_[static_cast<size_t>(id)];
+  for (uint32_t s = 0; s < l.fixed_series; ++s) {
+    for (uint32_t c = 0; c < l.cells_per_series; ++c) {
+      const uint32_t index = cell(l, label_slot, s) + c;
+      const uint64_t value = l.arena->sum(index);
+      f.other[s * l.cells_per_series + c] += value - f.base[index - l.first_cell];
+      f.base[index - l.first_cell] = value;
+    }
+  }
+}
+
+std::vector<MetricStore::LiveValue> MetricStore::scan_space(LabelSpaceId space) {
+  LabelTable& table = labels(space);
+  std::vector<LiveValue> live;
+  std::map<std::string, size_t> by_key;
+  std::string key, payload;
+  for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
+    if (table.read_slot(slot, key, payload) == LabelTable::SlotState::live) {
+      const auto [it, inserted] = by_key.try_emplace(key, live.size());
+      if (inserted) live.push_back({key, payload, {}});
+      live[it->second].slots.push_back(slot);
+    } else {
+      // Whatever a freed slot counted since the last scrape belongs to __other__.
+      for (const FamilyDef& def : catalogue()) {
+        if (records_events_with_labels(def, space)) fold_slot(def.id, slot);
+      }
+    }
+  }
+  return live;
+}
+
+void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>& live) {
+  const LabelSpaceDef& def = label_space(space);
+  LabelTable& table = labels(space);
+  // Newcomers turned away since the last scrape?
+  uint64_t overflowed = 0;
+  const FamilyDef* rank_family = nullptr;
+  for (const FamilyDef& f : catalogue()) {
+    if (!records_events_with_labels(f, space)) continue;
+    if (rank_family == nullptr) rank_family = &f;
+    overflowed += fixed_cells_->sum(layout(FamilyId::plugin_label_overflow_total).first_cell +
+                                    overflow_family_index(f.id));
+  }
+  auto& seen = overflow_seen_[static_cast<size_t>(space)];
+  const bool turned_away = overflowed != seen;
+  seen = overflowed;
+  if (!def.keep_heaviest || !turned_away || table.live() < table.capacity() || live.empty()) {
+    return;
+  }
+  // Space-saving: a value's rank is what it counted plus what its slot's earlier
+  // owner counted when it was evicted; the lowest ranks make room.
+  const Layout& l = layout(rank_family->id);
+  const Folded& f = folded_[static_cast<size_t>(rank_family->id)];
+  auto& credit = credit_[static_cast<size_t>(space)];
+  std::vector<std::pair<double, uint32_t>> ranked;
+  for (const LiveValue& v : live) {
+    for (const uint32_t slot : v.slots) {
+      double rank = credit[slot];
+      for (uint32_t s = 0; s < l.fixed_series; ++s) {
+        rank += static_cast<double>(static_cast<int64_t>(exposed(l, f, slot, s, 0)));
+      }
+      ranked.emplace_back(rank, slot);
+    }
+  }
+  const size_t evict =
+      std::min(ranked.size(), size_t{std::max<uint32_t>(1, table.capacity() / kEvictionShare)});
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(evict),
+                    ranked.end());
+  for (size_t i = 0; i < evict; ++i) {
+    const auto [rank, slot] = ranked[i];
+    if (!table.evict(slot)) continue;
+    for (const FamilyDef& family_def : catalogue()) {
+      if (records_events_with_labels(family_def, space)) fold_slot(family_def.id, slot);
+    }
+    credit[slot] = rank;
+  }
+}
+
+std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity& identity) {
+  std::lock_guard lock(scrape_mutex_);
+  std::array<std::vector<LiveValue>, kLabelSpaceCount> live;
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.id == LabelSpaceId::none) continue;
+    auto& values = live[static_cast<size_t>(space.id)];
+    values = scan_space(space.id);
+    evict_coldest(space.id, values);
+    if (space.keep_heaviest) values = scan_space(space.id);  // without the evicted ones
+  }
+  const ScrapeContext context{identity, read_process_sample(), last_series_};
   std::vector<prometheus::MetricFamily> families;
   families.reserve(catalogue().size());
-  for (const FamilyDef& def : catalogue()) families.push_back(collect_family(def, identity));
+  uint64_t series = 0;
+  for (const FamilyDef& def : catalogue()) {
+    if (def.source == Source::process && !context.process) continue;
+    families.push_back(collect_family(def, context, live[static_cast<size_t>(def.space)]));
+    for (const auto& m : families.back().metric) {
+      series += def.type == MetricType::histogram ? m.histogram.bucket.size() + 2 : 1;
+    }
+  }
+  last_series_ = series;
   return families;
 }
 
 prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
-                                                     const PluginIdentity& identity) const {
+                                                     const ScrapeContext& context,
+                                                     const std::vector<LiveValue>& live) const {
   prometheus::MetricFamily out;
   out.name = std::string(def.name);
   out.help = std::string(def.help);
-  const FamilyLayout& l = layout(def.id);
-  const uint32_t n = series_count(def);
-  out.metric.resize(n);
-  for (uint32_t s = 0; s < n; ++s) {
-    prometheus::ClientMetric& m = out.metric[s];
-    m.label = labels_of(def, s);
-    const uint32_t base = l.first_cell + s * l.cells_per_series;
+  out.type = exposed_type(def.type);
+  const Layout& l = layout(def.id);
+  const LabelSpaceDef& space = label_space(def.space);
+
+  auto add_metric = [&](Labels labels) -> prometheus::ClientMetric& {
+    out.metric.emplace_back();
+    out.metric.back().label = std::move(labels);
+    return out.metric.back();
+  };
+  // One series from cells: `cells(c)` gives the recorded integer of cell c.
+  auto fill = [&](prometheus::ClientMetric& m, auto&& cells) {
     switch (def.type) {
       case MetricType::counter:
-        out.type = prometheus::MetricType::Counter;
-        m.counter.value = static_cast<double>(arena_.sum(base));
+        m.counter.value = static_cast<double>(cells(0)) * def.scale;
         break;
       case MetricType::gauge:
-        out.type = prometheus::MetricType::Gauge;
-        m.gauge.value = def.id == FamilyId::plugin_start_time_seconds
-                            ? identity.start_time_seconds
-                            : static_cast<double>(static_cast<int64_t>(arena_.sum(base)));
+        m.gauge.value = static_cast<double>(static_cast<int64_t>(cells(0))) * def.scale;
         break;
       case MetricType::histogram: {
-        out.type = prometheus::MetricType::Histogram;
         uint64_t cumulative = 0;
         m.histogram.bucket.resize(l.bucket_count + 1);
         for (uint32_t b = 0; b <= l.bucket_count; ++b) {
-          cumulative += arena_.sum(base + b);
+          cumulative += cells(b);
           m.histogram.bucket[b].cumulative_count = cumulative;
           m.histogram.bucket[b].upper_bound =
-              b < l.bucket_count ? def.buckets[b] : std::numeric_limits<double>::infinity();
+              b < l.bucket_count ? l.bounds[b] : std::numeric_limits<double>::infinity();
         }
         m.histogram.sample_count = cumulative;
-        m.histogram.sample_sum =
-            static_cast<double>(arena_.sum(base + l.bucket_count + 1)) / kNanosecondsPerSecond;
+        m.histogram.sample_sum = static_cast<double>(cells(l.bucket_count + 1)) * def.scale;
         break;
       }
-      case MetricType::info:
-        out.type = prometheus::MetricType::Gauge;
-        m.label = {{std::string(kBuildInfoLabels[0]), identity.version},
-                   {std::string(kBuildInfoLabels[1]), identity.abi_version},
-                   {std::string(kBuildInfoLabels[2]), identity.build_id}};
-        m.gauge.value = 1;
+    }
+  };
+
+  switch (def.source) {
+    case Source::identity:
+      if (def.id == FamilyId::build_info) {
+        add_metric({{"version", context.identity.version},
+                    {"abi_version", context.identity.abi_version},
+                    {"build_id", context.identity.build_id}})
+            .gauge.value = 1;
+      } else {
+        add_metric({}).gauge.value = context.identity.start_time_seconds;
+      }
+      break;
+    case Source::process: {
+      auto& m = add_metric({});
+      (def.type == MetricType::counter ? m.counter.value : m.gauge.value) =
+          process_value(def.id, *context.process);
+      break;
+    }
+    case Source::scrape:
+      add_metric({}).gauge.value = static_cast<double>(context.last_series);
+      break;
+    case Source::samples:
+      for (uint32_t s = 0; s < l.fixed_series; ++s) {
+        Labels labels;
+        append_fixed_labels(def, s, labels);
+        add_metric(std::move(labels)).gauge.value =
+            std::bit_cast<double>(samples_[l.first_cell + s].load(std::memory_order_relaxed));
+      }
+      break;
+    case Source::label_info:
+      for (const LiveValue& v : live) {
+        Labels labels = key_labels(space, v.key);
+        labels.push_back({std::string(space.payload_label), v.payload});
+        add_metric(std::move(labels)).gauge.value = 1;
+      }
+      break;
+    case Source::events: {
+      const Folded& f = folded_[static_cast<size_t>(def.id)];
+      if (def.space == LabelSpaceId::none) {
+        for (uint32_t s = 0; s < l.fixed_series; ++s) {
+          Labels labels;
+          append_fixed_labels(def, s, labels);
+          fill(add_metric(std::move(labels)), [&](uint32_t c) { return exposed(l, f, 0, s, c); });
+        }
         break;
+      }
+      for (const LiveValue& v : live) {
+        for (uint32_t s = 0; s < l.fixed_series; ++s) {
+          Labels labels = key_labels(space, v.key);
+          append_fixed_labels(def, s, labels);
+          fill(add_metric(std::move(labels)), [&](uint32_t c) {
+            uint64_t total = 0;
+            for (const uint32_t slot : v.slots) total += exposed(l, f, slot, s, c);
+            return total;
+          });
+        }
+      }
+      const uint32_t overflow = labels_const(def.space).overflow_slot();
+      for (uint32_t s = 0; s < l.fixed_series; ++s) {
+        Labels labels = overflow_labels(space);
+        append_fixed_labels(def, s, labels);
+        fill(add_metric(std::move(labels)), [&](uint32_t c) {
+          return exposed(l, f, overflow, s, c) + f.other[s * l.cells_per_series + c];
+        });
+      }
+      break;
     }
   }
   return out;

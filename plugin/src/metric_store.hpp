@@ -1,22 +1,37 @@
-// The plugin's metrics: every family of the catalogue laid out in one
-// CellArena, recorded on the hot path and collected into prometheus-cpp's data
-// model at scrape time.
+// The plugin's metrics: every family of the catalogue laid out in cell arenas,
+// recorded on the hot path and collected into prometheus-cpp's data model at
+// scrape time.
 //
-// Thread-safety: count(), add() and observe() are called from engine threads
-// concurrently; they are wait-free, allocation-free and system-call-free, O(1)
-// (a histogram looks its bucket up among at most kMaxBuckets bounds).
-// collect() may run on any thread at the same time; it allocates. The layout
-// is fixed in the constructor and never changes.
+// Storage. Families with only fixed labels live in a CellArena with one row per
+// exclusive thread slot (plain adds). Families with engine-valued labels live in
+// a single-row arena (atomic adds), one block of series per slot of their
+// LabelTable plus one for "__other__". Sampled gauges keep the last value.
+//
+// Thread-safety: count(), add(), observe(), set() and the label tables are
+// used from engine threads concurrently; they are wait-free or lock-free,
+// allocation-free and system-call-free, and O(1) (a histogram looks its bucket
+// up among at most kMaxBuckets bounds). collect() runs on scrape threads; it
+// allocates, and serializes with other collects on scrape_mutex_ (the only lock,
+// never taken by a hook). It folds the values of freed label slots into
+// "__other__" and, for top-K label spaces, evicts the coldest values when
+// newcomers were turned away, so that every counter stays monotonic and the
+// sum over a family's series equals what was recorded.
 #pragma once
 
 #include <prometheus/metric_family.h>
 
+#include <array>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cell_arena.hpp"
+#include "label_table.hpp"
 #include "metric_catalogue.hpp"
+#include "process_metrics.hpp"
 
 namespace nq::metrics {
 
@@ -28,48 +43,105 @@ struct PluginIdentity {
   double start_time_seconds = 0;
 };
 
+inline constexpr size_t kLabelSpaceCount =
+    static_cast<size_t>(LabelSpaceId::quantum_operations) + 1;
+inline constexpr size_t kFamilyCount =
+    static_cast<size_t>(FamilyId::process_start_time_seconds) + 1;
+
+struct StoreOptions {
+  uint32_t exclusive_slots = 0;
+  std::array<uint32_t, kLabelSpaceCount> bounds{};          // 0 = the space's default
+  std::array<std::vector<double>, kFamilyCount> buckets{};  // empty = the family's default
+};
+
 class MetricStore {
  public:
   static constexpr uint32_t kMaxBuckets = 32;
 
-  explicit MetricStore(uint32_t exclusive_slots);
+  explicit MetricStore(const StoreOptions& options);
 
-  // Counter `family`, series index `series` (mixed radix over its labels, the
-  // last label varying fastest), increased by n.
-  void count(nq_thread_slot slot, FamilyId family, uint32_t series, uint64_t n = 1) noexcept {
-    arena_.add(slot, layout(family).first_cell + series, n);
+  // ---- Hot path. `series` is the fixed-label series index (mixed radix over
+  // the family's fixed labels, the last varying fastest); `label_slot` is the
+  // slot of the family's engine-valued labels (from labels()), or 0.
+  void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n = 1,
+             uint32_t label_slot = 0) noexcept {
+    const Layout& l = layout(id);
+    l.arena->add(slot, cell(l, label_slot, series), n);
+  }
+  void add(nq_thread_slot slot, FamilyId id, uint32_t series, int64_t delta,
+           uint32_t label_slot = 0) noexcept {
+    count(slot, id, series, static_cast<uint64_t>(delta), label_slot);
+  }
+  void observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+               uint32_t label_slot = 0) noexcept;
+  void set(FamilyId id, uint32_t series, double value) noexcept;
+  // Counts an event of `id` whose engine-valued labels went to __other__.
+  void count_overflow(nq_thread_slot slot, FamilyId id) noexcept {
+    count(slot, FamilyId::plugin_label_overflow_total, overflow_index_[static_cast<size_t>(id)]);
   }
 
-  // Up/down gauge: adds a signed delta.
-  void add(nq_thread_slot slot, FamilyId family, uint32_t series, int64_t delta) noexcept {
-    arena_.add(slot, layout(family).first_cell + series, static_cast<uint64_t>(delta));
+  LabelTable& labels(LabelSpaceId space) noexcept { return *tables_[static_cast<size_t>(space)]; }
+  const LabelTable& labels_const(LabelSpaceId space) const noexcept {
+    return *tables_[static_cast<size_t>(space)];
   }
 
-  // Histogram in seconds, observed value in nanoseconds.
-  void observe(nq_thread_slot slot, FamilyId family, uint32_t series, uint64_t value_ns) noexcept;
+  // ---- Scrape side.
+  std::vector<prometheus::MetricFamily> collect(const PluginIdentity& identity);
 
-  std::vector<prometheus::MetricFamily> collect(const PluginIdentity& identity) const;
-
-  size_t memory_bytes() const noexcept { return arena_.memory_bytes(); }
+  size_t memory_bytes() const noexcept;
 
  private:
-  struct FamilyLayout {
+  struct Layout {
+    CellArena* arena = nullptr;
     uint32_t first_cell = 0;
     uint32_t cells_per_series = 1;  // histograms: buckets, +Inf bucket, sum
+    uint32_t fixed_series = 1;
     uint32_t bucket_count = 0;
     uint64_t bounds_ns[kMaxBuckets] = {};
+    std::vector<double> bounds;  // the same bounds, in seconds, for exposition
   };
 
-  const FamilyLayout& layout(FamilyId id) const noexcept {
-    return layouts_[static_cast<size_t>(id)];
+  const Layout& layout(FamilyId id) const noexcept { return layouts_[static_cast<size_t>(id)]; }
+  static uint32_t cell(const Layout& l, uint32_t label_slot, uint32_t series) noexcept {
+    return l.first_cell + (label_slot * l.fixed_series + series) * l.cells_per_series;
   }
-  static std::vector<FamilyLayout> plan_layout(uint32_t& total_cells);
-  prometheus::MetricFamily collect_family(const FamilyDef& def,
-                                          const PluginIdentity& identity) const;
 
-  uint32_t total_cells_ = 0;
-  std::vector<FamilyLayout> layouts_;
-  CellArena arena_;
+  // Scrape-side bookkeeping of a family with engine-valued labels.
+  struct Folded {
+    std::vector<uint64_t> base;   // per cell: value already attributed elsewhere
+    std::vector<uint64_t> other;  // per fixed series and cell: folded into __other__
+  };
+  struct ScrapeContext {
+    const PluginIdentity& identity;
+    std::optional<ProcessSample> process;
+    uint64_t last_series;
+  };
+  struct LiveValue {
+    std::string key;
+    std::string payload;
+    std::vector<uint32_t> slots;  // more than one only after a rare insert race
+  };
+
+  uint64_t exposed(const Layout& l, const Folded& f, uint32_t label_slot, uint32_t series,
+                   uint32_t c) const noexcept;
+  void fold_slot(FamilyId id, uint32_t label_slot);
+  std::vector<LiveValue> scan_space(LabelSpaceId space);
+  void evict_coldest(LabelSpaceId space, const std::vector<LiveValue>& live);
+  prometheus::MetricFamily collect_family(const FamilyDef& def, const ScrapeContext& context,
+                                          const std::vector<LiveValue>& live) const;
+
+  std::vector<Layout> layouts_;
+  std::array<uint32_t, kFamilyCount> overflow_index_{};
+  std::array<std::unique_ptr<LabelTable>, kLabelSpaceCount> tables_;
+  std::unique_ptr<CellArena> fixed_cells_;            // thread rows
+  std::unique_ptr<CellArena> labeled_cells_;          // one shared row
+  std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
+
+  std::mutex scrape_mutex_;  // guards everything below; scrape side only
+  std::array<Folded, kFamilyCount> folded_;
+  std::array<uint64_t, kLabelSpaceCount> overflow_seen_{};
+  std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
+  uint64_t last_series_ = 0;
 };
 
 }  // namespace nq::metrics

@@ -37,6 +37,12 @@ std::string landing_page(const PluginIdentity& id) {
          "<li><a href=\"/-/ready\">/-/ready</a></li></ul></body></html>\n";
 }
 
+StoreOptions store_options(const nq_engine_services& services, const Settings& settings) {
+  StoreOptions options = settings.store;
+  options.exclusive_slots = std::min(services.thread_slots, kMaxExclusiveSlots);
+  return options;
+}
+
 double unix_time_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -49,8 +55,8 @@ struct nq_plugin_instance {
       : services(s),
         settings(std::move(st)),
         log(make_engine_logger(services, settings.log_level)),
-        store(std::min(services.thread_slots, kMaxExclusiveSlots)),
-        recorder(store) {
+        store(store_options(services, settings)),
+        recorder(store, settings.recorder) {
     identity.version = NQ_METRICS_VERSION;
     identity.abi_version =
         std::to_string(NQ_ABI_VERSION_MAJOR) + "." + std::to_string(NQ_ABI_VERSION_MINOR);
@@ -130,7 +136,7 @@ void destroy(nq_plugin_instance* self) {
                    const event_type* event) noexcept {                  \
     self->recorder.count_hook(slot, HookId::name);                      \
     if (event != nullptr && event->struct_size >= sizeof(event_type)) { \
-      self->recorder.record(slot, *event);                              \
+      self->recorder.on_##name(slot, *event);                            \
     }                                                                   \
   }
 NQ_HOOK_LIST(NQ_METRICS_DEFINE_HOOK)

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 
 namespace nq::metrics {
 namespace {
@@ -27,6 +29,63 @@ std::optional<std::string> lookup(const nq_engine_services& services, std::strin
 bool is_ip_literal(const std::string& host, bool v6) {
   std::array<unsigned char, 16> buf{};
   return inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf.data()) == 1;
+}
+
+constexpr std::string_view kMetricPrefix = "neuroquantum_";
+constexpr uint32_t kMaxBound = 1'000'000;
+
+// "buckets.query_duration_seconds" for neuroquantum_query_duration_seconds.
+std::string buckets_key(const FamilyDef& def) {
+  std::string_view name = def.name;
+  if (name.substr(0, kMetricPrefix.size()) == kMetricPrefix)
+    name.remove_prefix(kMetricPrefix.size());
+  return "buckets." + std::string(name);
+}
+
+bool has_bucket_setting(const FamilyDef& def) {
+  return def.type == MetricType::histogram && def.source == Source::events;
+}
+
+std::optional<double> parse_double(const std::string& text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<uint32_t> parse_uint(const std::string& text, uint32_t lo, uint32_t hi) {
+  uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "0.001, 0.01,0.1": strictly increasing, positive, at most kMaxBuckets.
+std::optional<std::vector<double>> parse_buckets(const std::string& text) {
+  std::vector<double> bounds;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    const auto value = parse_double(item);
+    if (!value || *value <= 0 || (!bounds.empty() && *value <= bounds.back())) return std::nullopt;
+    bounds.push_back(*value);
+    start = end + 1;
+  }
+  if (bounds.empty() || bounds.size() > MetricStore::kMaxBuckets) return std::nullopt;
+  return bounds;
+}
+
+std::string bad_value(std::string_view key, const std::string& value, std::string_view expected) {
+  return "setting '" + std::string(key) + "' = '" + value + "' is not valid: expected " +
+         std::string(expected);
 }
 
 constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
@@ -89,7 +148,74 @@ std::optional<Settings> read_settings(const nq_engine_services& services, std::s
     }
     settings.log_level = *level;
   }
+  if (auto text = lookup(services, "slow_query_seconds")) {
+    const auto seconds = parse_double(*text);
+    if (!seconds || *seconds <= 0 || *seconds > 1e6) {
+      error = bad_value("slow_query_seconds", *text, "a number of seconds above 0");
+      return std::nullopt;
+    }
+    settings.recorder.slow_query_ns = static_cast<uint64_t>(*seconds * 1e9);
+  }
+  if (auto text = lookup(services, "label_value_max_bytes")) {
+    const auto bytes = parse_uint(*text, 1, kMaxLabelValueBytes);
+    if (!bytes) {
+      error = bad_value("label_value_max_bytes", *text, "an integer from 1 to 128");
+      return std::nullopt;
+    }
+    settings.recorder.label_value_max_bytes = *bytes;
+  }
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.id == LabelSpaceId::none) continue;
+    if (auto text = lookup(services, space.setting)) {
+      const auto bound = parse_uint(*text, 1, kMaxBound);
+      if (!bound) {
+        error = bad_value(space.setting, *text, "an integer from 1 to 1000000");
+        return std::nullopt;
+      }
+      settings.store.bounds[static_cast<size_t>(space.id)] = *bound;
+    }
+  }
+  for (const FamilyDef& def : catalogue()) {
+    if (!has_bucket_setting(def)) continue;
+    const std::string key = buckets_key(def);
+    if (auto text = lookup(services, key)) {
+      auto bounds = parse_buckets(*text);
+      if (!bounds) {
+        error =
+            bad_value(key, *text, "up to 32 increasing upper bounds in seconds, comma-separated");
+        return std::nullopt;
+      }
+      settings.store.buckets[static_cast<size_t>(def.id)] = std::move(*bounds);
+    }
+  }
   return settings;
+}
+
+std::vector<SettingDoc> settings_reference() {
+  std::vector<SettingDoc> docs = {
+      {"listen", "127.0.0.1:9470",
+       "address of the plugin's HTTP listener: IP:PORT or [IPv6]:PORT; port 0 picks a free port"},
+      {"log_level", "info", "the plugin's own log level: trace, debug, info, warn, error, off"},
+      {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
+      {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},
+  };
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.id == LabelSpaceId::none) continue;
+    docs.push_back({std::string(space.setting), std::to_string(space.default_bound),
+                    "most " + std::string(space.help) + "; others go to \"__other__\""});
+  }
+  for (const FamilyDef& def : catalogue()) {
+    if (!has_bucket_setting(def)) continue;
+    std::string defaults;
+    for (const double b : def.buckets) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", b);
+      defaults += (defaults.empty() ? "" : ",") + std::string(text);
+    }
+    docs.push_back(
+        {buckets_key(def), defaults, "bucket upper bounds (seconds) of " + std::string(def.name)});
+  }
+  return docs;
 }
 
 }  // namespace nq::metrics

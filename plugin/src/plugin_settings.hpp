@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "event_recorder.hpp"
+#include "metric_store.hpp"
 #include "nq/nq_plugin_abi.h"
 
 namespace nq::metrics {
@@ -22,7 +25,18 @@ struct ListenAddress {
 struct Settings {
   ListenAddress listen{"127.0.0.1", 9470};  // loopback unless told otherwise
   std::string log_level = "info";
+  RecorderOptions recorder;  // slow_query_seconds, label_value_max_bytes
+  StoreOptions store;        // max_* bounds, buckets.* overrides
 };
+
+// The settings a plugin understands, with their defaults, for the reference
+// documentation: (key, default, meaning).
+struct SettingDoc {
+  std::string key;
+  std::string default_value;
+  std::string meaning;
+};
+std::vector<SettingDoc> settings_reference();
 
 // Reads the settings; on a bad value returns nullopt and sets `error` to a
 // message naming the key, the value and what was expected.

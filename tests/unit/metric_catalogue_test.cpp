@@ -17,7 +17,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }
 
 TEST(MetricCatalogue, NamesFollowThePrometheusConventions) {
-  const std::regex valid_name("neuroquantum_[a-z][a-z0-9_]*[a-z0-9]");
+  const std::regex valid_name("(neuroquantum|process)_[a-z][a-z0-9_]*[a-z0-9]");
   const std::regex valid_label("[a-z][a-z0-9_]*");
   std::set<std::string_view> seen;
   for (const FamilyDef& def : catalogue()) {
@@ -54,9 +54,9 @@ TEST(MetricCatalogue, HistogramsAreInSecondsWithIncreasingBuckets) {
 
 TEST(MetricCatalogue, FamilyLookupMatchesId) {
   EXPECT_EQ(family(FamilyId::queries_total).name, "neuroquantum_queries_total");
-  EXPECT_EQ(series_count(family(FamilyId::queries_total)),
+  EXPECT_EQ(fixed_series_count(family(FamilyId::queries_total)),
             NQ_QUERY_TYPE_COUNT * NQ_QUERY_STATUS_COUNT);
-  EXPECT_EQ(series_count(family(FamilyId::active_queries)), 1u);
+  EXPECT_EQ(fixed_series_count(family(FamilyId::active_queries)), 1u);
 }
 
 }  // namespace

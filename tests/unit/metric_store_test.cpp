@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "exposition.hpp"
 #include "http_client.hpp"
 
@@ -10,12 +12,31 @@ namespace {
 
 using nq::testing::sample_value;
 
-std::string render(const MetricStore& store) {
+StoreOptions options(uint32_t slots) {
+  StoreOptions o;
+  o.exclusive_slots = slots;
+  return o;
+}
+
+std::string render(MetricStore& store) {
   return render_prometheus_text(store.collect({"1.2.3", "1.0", "abc", 42.0}));
 }
 
+// Sum of every sample of `family` (lines "family{...} value" or "family value").
+double family_sum(const std::string& text, const std::string& family) {
+  double sum = 0;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(family, 0) == 0 && (line[family.size()] == '{' || line[family.size()] == ' ')) {
+      sum += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return sum;
+}
+
 TEST(MetricStore, CountersAreAddressedByMixedRadixSeries) {
-  MetricStore store(2);
+  MetricStore store(options(2));
   // query_type=update (2), status=cancelled (2): 2 * 3 + 2
   store.count(0, FamilyId::queries_total, 2 * 3 + 2, 5);
   store.count(NQ_THREAD_SLOT_SHARED, FamilyId::queries_total, 0);
@@ -30,11 +51,10 @@ TEST(MetricStore, CountersAreAddressedByMixedRadixSeries) {
 }
 
 TEST(MetricStore, HistogramBucketsAreInclusiveAndSumIsInSeconds) {
-  MetricStore store(1);
-  const auto select = 0u;
-  store.observe(0, FamilyId::query_duration_seconds, select, 1'000'000);       // 1 ms: le=0.001
-  store.observe(0, FamilyId::query_duration_seconds, select, 1'000'001);       // just above
-  store.observe(0, FamilyId::query_duration_seconds, select, 60'000'000'000);  // 60 s: +Inf only
+  MetricStore store(options(1));
+  store.observe(0, FamilyId::query_duration_seconds, 0, 1'000'000);       // 1 ms: le=0.001
+  store.observe(0, FamilyId::query_duration_seconds, 0, 1'000'001);       // just above
+  store.observe(0, FamilyId::query_duration_seconds, 0, 60'000'000'000);  // 60 s: +Inf only
   const std::string text = render(store);
   const std::string b = R"(neuroquantum_query_duration_seconds_bucket{query_type="select",le=")";
   EXPECT_EQ(sample_value(text, b + R"(0.0005"})"), 0);
@@ -49,30 +69,145 @@ TEST(MetricStore, HistogramBucketsAreInclusiveAndSumIsInSeconds) {
       60.002000001);
 }
 
+TEST(MetricStore, BucketsCanBeOverridden) {
+  StoreOptions o = options(1);
+  o.buckets[static_cast<size_t>(FamilyId::wal_fsync_duration_seconds)] = {0.001, 0.1};
+  MetricStore store(o);
+  store.observe(0, FamilyId::wal_fsync_duration_seconds, 0, 50'000'000);
+  const std::string text = render(store);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_wal_fsync_duration_seconds_bucket{le="0.001"})"), 0);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_wal_fsync_duration_seconds_bucket{le="0.1"})"), 1);
+  EXPECT_FALSE(
+      sample_value(text, R"(neuroquantum_wal_fsync_duration_seconds_bucket{le="0.00005"})"));
+}
+
 TEST(MetricStore, UpDownGaugeFoldsSignedDeltasFromDifferentThreads) {
-  MetricStore store(2);
+  MetricStore store(options(2));
   store.add(0, FamilyId::active_queries, 0, +3);
   store.add(1, FamilyId::active_queries, 0, -1);
   EXPECT_EQ(sample_value(render(store), "neuroquantum_active_queries"), 2);
 }
 
-TEST(MetricStore, BuildInfoAndStartTimeComeFromTheIdentity) {
-  MetricStore store(1);
+TEST(MetricStore, SampledGaugesKeepTheLastValue) {
+  MetricStore store(options(1));
+  store.set(FamilyId::buffer_pool_pages, 2, 17);
+  store.set(FamilyId::buffer_pool_pages, 2, 12.5);
+  EXPECT_EQ(sample_value(render(store), R"(neuroquantum_buffer_pool_pages{state="dirty"})"), 12.5);
+}
+
+TEST(MetricStore, IdentityProcessAndScrapeFamilies) {
+  MetricStore store(options(1));
+  render(store);
   const std::string text = render(store);
   EXPECT_EQ(
       sample_value(text,
                    R"(neuroquantum_build_info{version="1.2.3",abi_version="1.0",build_id="abc"})"),
       1);
   EXPECT_EQ(sample_value(text, "neuroquantum_plugin_start_time_seconds"), 42);
+  EXPECT_GT(sample_value(text, "process_resident_memory_bytes").value_or(0), 0);
+  EXPECT_GT(sample_value(text, "process_open_fds").value_or(0), 0);
+  EXPECT_GT(sample_value(text, "neuroquantum_plugin_series").value_or(0), 100);
 }
 
-TEST(MetricStore, EveryFamilyHasHelpAndType) {
-  MetricStore store(1);
-  const std::string text = render(store);
-  for (const FamilyDef& def : catalogue()) {
-    EXPECT_NE(text.find("# HELP " + std::string(def.name) + " "), std::string::npos) << def.name;
-    EXPECT_NE(text.find("# TYPE " + std::string(def.name) + " "), std::string::npos) << def.name;
+TEST(MetricStore, EngineValuedLabelsGetSeriesAndOverflowIntoOther) {
+  StoreOptions o = options(1);
+  o.bounds[static_cast<size_t>(LabelSpaceId::errors)] = 2;
+  MetricStore store(o);
+  LabelTable& errors = store.labels(LabelSpaceId::errors);
+  const std::string keys[] = {std::string("wal\0disk_full", 13), std::string("net\0reset", 9),
+                              std::string("wal\0corrupt", 11)};
+  for (int i = 0; i < 3; ++i) {
+    const uint32_t slot = errors.find_or_insert(keys[i]);
+    if (slot == errors.overflow_slot()) store.count_overflow(0, FamilyId::errors_total);
+    store.count(0, FamilyId::errors_total, 0, 10 + i, slot);
   }
+  const std::string text = render(store);
+  EXPECT_EQ(
+      sample_value(text, R"(neuroquantum_errors_total{subsystem="wal",error_type="disk_full"})"),
+      10);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_errors_total{subsystem="net",error_type="reset"})"),
+            11);
+  EXPECT_EQ(sample_value(
+                text, R"(neuroquantum_errors_total{subsystem="__other__",error_type="__other__"})"),
+            12);
+  EXPECT_EQ(
+      sample_value(
+          text, R"(neuroquantum_plugin_label_overflow_total{family="neuroquantum_errors_total"})"),
+      1);
+}
+
+TEST(MetricStore, FreedSlotsMoveTheirCountsToOtherAndCountersNeverDecrease) {
+  StoreOptions o = options(1);
+  o.bounds[static_cast<size_t>(LabelSpaceId::indexes)] = 1;
+  MetricStore store(o);
+  LabelTable& indexes = store.labels(LabelSpaceId::indexes);
+  const std::string a("t\0a", 3), b("t\0b", 3);
+  store.count(0, FamilyId::index_scans_total, 0, 7, indexes.find_or_insert(a));
+  std::string text = render(store);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_index_scans_total{table="t",index="a"})"), 7);
+  ASSERT_TRUE(indexes.erase(a));                                                 // index dropped
+  store.count(0, FamilyId::index_scans_total, 0, 2, indexes.find_or_insert(b));  // reuses the slot
+  text = render(store);
+  EXPECT_FALSE(sample_value(text, R"(neuroquantum_index_scans_total{table="t",index="a"})"));
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_index_scans_total{table="t",index="b"})"), 2);
+  EXPECT_EQ(
+      sample_value(text, R"(neuroquantum_index_scans_total{table="__other__",index="__other__"})"),
+      7);
+}
+
+TEST(MetricStore, TopKSpacesMakeRoomForHeavierNewcomers) {
+  StoreOptions o = options(1);
+  o.bounds[static_cast<size_t>(LabelSpaceId::lock_resources)] = 20;
+  MetricStore store(o);
+  LabelTable& resources = store.labels(LabelSpaceId::lock_resources);
+  auto wait = [&](const std::string& resource, uint64_t ns) {
+    const uint32_t slot = resources.find_or_insert(resource);
+    if (slot == resources.overflow_slot())
+      store.count_overflow(0, FamilyId::lock_resource_wait_seconds_total);
+    store.count(0, FamilyId::lock_resource_wait_seconds_total, NQ_LOCK_EXCLUSIVE, ns, slot);
+  };
+  for (int i = 0; i < 20; ++i) wait("cold-" + std::to_string(i), 1'000);  // fill the table
+  uint64_t total = 20 * 1'000;
+  // A hot resource arrives late; after a few scrapes it has its own series.
+  for (int scrape = 0; scrape < 5; ++scrape) {
+    for (int i = 0; i < 100; ++i) wait("hot", 1'000'000);
+    total += 100 * 1'000'000;
+    render(store);
+  }
+  const std::string text = render(store);
+  const auto hot = sample_value(
+      text,
+      R"(neuroquantum_lock_resource_wait_seconds_total{resource="hot",lock_type="exclusive"})");
+  ASSERT_TRUE(hot) << "the heavy newcomer got a slot";
+  EXPECT_GT(*hot, 0.1);
+  EXPECT_NEAR(family_sum(text, "neuroquantum_lock_resource_wait_seconds_total"), total * 1e-9, 1e-9)
+      << "nothing lost or counted twice";
+}
+
+TEST(MetricStore, AMillionDistinctValuesStayUnderTheBoundAndTotalsAreConserved) {
+  MetricStore store(options(1));
+  const size_t memory_before = store.memory_bytes();
+  LabelTable& channels = store.labels(LabelSpaceId::websocket_channels);
+  LabelTable& digests = store.labels(LabelSpaceId::query_digests);
+  for (int i = 0; i < 1'000'000; ++i) {
+    const std::string name = "v" + std::to_string(i);
+    store.add(0, FamilyId::websocket_channel_subscribers, 0, 1, channels.find_or_insert(name));
+    store.count(0, FamilyId::query_digest_calls_total, 0, 1,
+                digests.find_or_insert(name, "SELECT ?"));
+    if (i % 100'000 == 0) render(store);
+  }
+  const std::string text = render(store);
+  EXPECT_EQ(store.memory_bytes(), memory_before);
+  EXPECT_EQ(family_sum(text, "neuroquantum_websocket_channel_subscribers"), 1e6);
+  EXPECT_EQ(family_sum(text, "neuroquantum_query_digest_calls_total"), 1e6);
+  EXPECT_LE(channels.live(), 100u);
+  EXPECT_LE(digests.live(), 250u);
+  size_t digest_series = 0;
+  for (size_t p = text.find("\nneuroquantum_query_digest_calls_total{"); p != std::string::npos;
+       p = text.find("\nneuroquantum_query_digest_calls_total{", p + 1)) {
+    ++digest_series;
+  }
+  EXPECT_LE(digest_series, 251u);
 }
 
 }  // namespace
