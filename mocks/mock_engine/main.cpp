@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "engine_activity.hpp"
 #include "engine_config.hpp"
 #include "engine_services.hpp"
 #include "nq/nq_host.h"
@@ -174,8 +175,11 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   {
+    nq::mock::announce_indexes(host);
     nq::mock::Workload workload(config.workload, host, seed);
+    nq::mock::BackgroundActivity background(host, seed);
     workload.start();
+    background.start();
     const auto started = Clock::now();
     auto next_summary = started + kSummaryEvery;
     for (;;) {
@@ -197,6 +201,7 @@ int main(int argc, char** argv) {
         next_summary += kSummaryEvery;
       }
     }
+    background.stop();
     workload.stop();
     services.log(NQ_LOG_INFO, summary(workload.issued()));
   }

@@ -1,5 +1,7 @@
 #include "workload.hpp"
 
+#include "engine_activity.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,6 +42,7 @@ constexpr std::array<QueryShape, NQ_QUERY_TYPE_COUNT> kShapes = {{
 constexpr std::array<std::string_view, 3> kErrorTypes = {"constraint_violation", "syntax_error",
                                                          "timeout"};
 constexpr auto kMaxSimulatedWait = std::chrono::milliseconds(20);
+constexpr double kSlowTail = 0.01;  // share of statements that are 200 times slower
 
 // A stable fingerprint of a normalized statement (FNV-1a, 64 bits, hex).
 std::string digest_of(std::string_view statement) {
@@ -113,10 +116,12 @@ void Workload::run_worker(uint32_t index) {
     const auto started = Clock::now();
     begin.timestamp_ns = static_cast<uint64_t>(started.time_since_epoch().count());
     nq_host_query_begin(host_, &begin);
+    emit_query_io(host_, rng, type, query_id);
 
-    // Lognormal duration around the type's median; the thread really waits a
-    // part of it so that queries are visibly active.
-    const double ms = kShapes[type].median_ms * std::exp(spread(rng));
+    // Lognormal duration around the type's median, with a rare slow tail; the
+    // thread really waits a part of it so that queries are visibly active.
+    const double tail = unit(rng) < kSlowTail ? 200.0 : 1.0;
+    const double ms = tail * kShapes[type].median_ms * std::exp(spread(rng));
     const auto duration = std::chrono::duration<double, std::milli>(ms);
     const bool running = sleep_until(
         started + std::min<Clock::duration>(std::chrono::duration_cast<Clock::duration>(duration),

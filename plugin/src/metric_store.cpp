@@ -255,7 +255,7 @@ std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity&
     evict_coldest(space.id, values);
     if (space.keep_heaviest) values = scan_space(space.id);  // without the evicted ones
   }
-  const ScrapeContext context{identity, read_process_sample(), last_series_};
+  const ScrapeContext context{identity, read_process_sample()};
   std::vector<prometheus::MetricFamily> families;
   families.reserve(catalogue().size());
   uint64_t series = 0;
@@ -266,7 +266,10 @@ std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity&
       series += def.type == MetricType::histogram ? m.histogram.bucket.size() + 2 : 1;
     }
   }
-  last_series_ = series;
+  for (auto& f : families) {
+    if (f.name == family(FamilyId::plugin_series).name)
+      f.metric[0].gauge.value = static_cast<double>(series);
+  }
   return families;
 }
 
@@ -328,7 +331,7 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
       break;
     }
     case Source::scrape:
-      add_metric({}).gauge.value = static_cast<double>(context.last_series);
+      add_metric({});  // the series count, set once every family is collected
       break;
     case Source::samples:
       for (uint32_t s = 0; s < l.fixed_series; ++s) {

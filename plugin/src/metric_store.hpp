@@ -114,7 +114,6 @@ class MetricStore {
   struct ScrapeContext {
     const PluginIdentity& identity;
     std::optional<ProcessSample> process;
-    uint64_t last_series;
   };
   struct LiveValue {
     std::string key;
@@ -141,7 +140,6 @@ class MetricStore {
   std::array<Folded, kFamilyCount> folded_;
   std::array<uint64_t, kLabelSpaceCount> overflow_seen_{};
   std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
-  uint64_t last_series_ = 0;
 };
 
 }  // namespace nq::metrics

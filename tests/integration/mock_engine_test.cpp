@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "hook_names.hpp"
 #include "http_client.hpp"
+#include "metric_catalogue.hpp"
 
 namespace {
 
@@ -135,6 +137,30 @@ TEST(MockEngine, ServesMetricsFromItsWorkloadAndStopsOnSigterm) {
         reply.body, R"(neuroquantum_queries_total{query_type="select",status="success"})");
   }
   EXPECT_GT(selects.value_or(0), 0) << "the workload's queries reach /metrics";
+  // The default workload drives every hook, so every family of the catalogue is there.
+  nq::testing::HttpReply reply;
+  auto hooks_not_called = [&] {
+    reply = nq::testing::http_get("127.0.0.1", static_cast<uint16_t>(std::stoi(*port)), "/metrics");
+    std::vector<std::string> missing;
+    for (const std::string_view hook : nq::metrics::kHookNames) {
+      const std::string series =
+          "neuroquantum_plugin_events_total{hook=\"" + std::string(hook) + "\"}";
+      if (nq::testing::sample_value(reply.body, series).value_or(0) == 0)
+        missing.emplace_back(hook);
+    }
+    return missing;
+  };
+  std::vector<std::string> missing = hooks_not_called();
+  for (int attempt = 0; attempt < 50 && !missing.empty(); ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    missing = hooks_not_called();
+  }
+  for (const std::string& hook : missing)
+    ADD_FAILURE() << "the workload never called hook " << hook;
+  for (const nq::metrics::FamilyDef& def : nq::metrics::catalogue()) {
+    EXPECT_NE(reply.body.find("\n# TYPE " + std::string(def.name) + " "), std::string::npos)
+        << def.name << " is missing";
+  }
   ASSERT_EQ(kill(engine.pid(), SIGTERM), 0);
   ASSERT_EQ(engine.wait(5s), 0) << engine.log();
   EXPECT_NE(engine.log().find("received SIGTERM, stopping"), std::string::npos);
