@@ -5,6 +5,8 @@
 //   nq-metrics-reference --check README.md    exit 1 when the README is stale
 //   nq-metrics-reference --update README.md   rewrite the generated sections
 //   nq-metrics-reference                      print the sections
+//   nq-metrics-reference --series-names       one sample name per family (histograms:
+//                                             NAME_count), for tests that query Prometheus
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -77,8 +79,14 @@ int main(int argc, char** argv) {
     std::cout << reference();
     return 0;
   }
+  if (mode == "--series-names") {
+    for (const FamilyDef& def : catalogue()) {
+      std::cout << def.name << (def.type == MetricType::histogram ? "_count" : "") << "\n";
+    }
+    return 0;
+  }
   if ((mode != "--check" && mode != "--update") || argc != 3) {
-    std::cerr << "usage: nq-metrics-reference [--check|--update README.md]\n";
+    std::cerr << "usage: nq-metrics-reference [--series-names | --check|--update README.md]\n";
     return 2;
   }
   std::ifstream in(argv[2]);
