@@ -36,15 +36,11 @@ size_t EventRecorder::make_key(std::initializer_list<nq_str> parts, char* key) c
 }
 
 uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
-                                   bool insert, nq_str payload) noexcept {
+                                   bool insert) noexcept {
   char key[LabelTable::kMaxKeyBytes];
-  const size_t len = make_key(parts, key);
+  const std::string_view k(key, make_key(parts, key));
   LabelTable& table = store_.labels(space);
-  if (!insert) return table.find({key, len});
-  char text[kMaxLabelValueBytes];
-  const size_t text_len =
-      has_text(payload) ? sanitize_label_value(payload, text, options_.label_value_max_bytes) : 0;
-  return table.find_or_insert({key, len}, {text, text_len});
+  return insert ? table.find_or_insert(k) : table.find(k);
 }
 
 uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
@@ -60,7 +56,14 @@ uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
 void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
   store_.add(slot, F::active_queries, 0, +1);
   // The digest's text arrives with the statement: this is where it gets a slot.
-  if (has_text(e.digest)) label_slot(S::query_digests, {e.digest}, true, e.normalized_text);
+  if (!has_text(e.digest)) return;
+  char key[kMaxLabelValueBytes];
+  const std::string_view digest(key, make_key({e.digest}, key));
+  LabelTable& digests = store_.labels(S::query_digests);
+  if (digests.find(digest) != digests.overflow_slot()) return;
+  char text[kMaxLabelValueBytes], stripped[kMaxLabelValueBytes];
+  const size_t len = sanitize_label_value(e.normalized_text, text, options_.label_value_max_bytes);
+  digests.find_or_insert(digest, {stripped, strip_literals({text, len}, stripped)});
 }
 
 void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& e) noexcept {

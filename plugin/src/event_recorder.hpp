@@ -37,8 +37,8 @@ class EventRecorder {
   size_t make_key(std::initializer_list<nq_str> parts, char* key) const noexcept;
   // Slot of the engine-valued key made of `parts` in `space` (inserted if
   // `insert`), or the space's overflow slot.
-  uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts, bool insert,
-                      nq_str payload = {}) noexcept;
+  uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
+                      bool insert) noexcept;
   // label_slot() for an event of `id`; counts the event if it overflowed.
   uint32_t event_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
                       bool insert = true) noexcept;

@@ -58,6 +58,38 @@ size_t sanitize_label_value(nq_str in, char* out, size_t max_bytes) noexcept {
   return written;
 }
 
+size_t strip_literals(std::string_view in, char* out) noexcept {
+  auto is_word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t written = 0;
+  for (size_t i = 0; i < in.size();) {
+    const char c = in[i];
+    if (c == '\'' || c == '"') {  // a quoted literal ('it''s' included)
+      ++i;
+      while (i < in.size()) {
+        if (in[i] == c && (i + 1 >= in.size() || in[i + 1] != c)) break;
+        i += (in[i] == c || in[i] == '\\') ? 2 : 1;  // doubled quote or backslash escape
+      }
+      ++i;
+      out[written++] = '?';
+    } else if (is_digit(c) && (written == 0 || !is_word(out[written - 1]))) {
+      // Decimal, exponent and hexadecimal forms: 42, 3.5e2, 0x1F.
+      while (i < in.size() && (is_digit(in[i]) || in[i] == '.' || in[i] == 'x' || in[i] == 'X' ||
+                               (in[i] >= 'a' && in[i] <= 'f') || (in[i] >= 'A' && in[i] <= 'F'))) {
+        ++i;
+      }
+      out[written++] = '?';
+    } else {
+      out[written++] = c;
+      ++i;
+    }
+  }
+  return written;
+}
+
 uint64_t hash_bytes(std::string_view bytes) noexcept {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
   uint64_t h = 0xCBF29CE484222325ull ^ (bytes.size() * kMul);

@@ -23,6 +23,12 @@ inline constexpr size_t kMaxLabelValueBytes = 128;
 // <= kMaxLabelValueBytes) and returns its length.
 size_t sanitize_label_value(nq_str in, char* out, size_t max_bytes) noexcept;
 
+// Writes `in` (at most max_bytes, already a label value) to `out` with its
+// literals replaced by '?': quoted strings and numbers. A defence in depth for
+// digest texts, which the engine should send normalized already: a raw
+// statement's values never reach the exposition. Returns the length.
+size_t strip_literals(std::string_view in, char* out) noexcept;
+
 // A 64-bit hash of a byte string; fast, not collision-resistant (a hostile
 // engine that forces collisions only lands in the overflow series sooner).
 uint64_t hash_bytes(std::string_view bytes) noexcept;

@@ -136,7 +136,7 @@ void destroy(nq_plugin_instance* self) {
                    const event_type* event) noexcept {                  \
     self->recorder.count_hook(slot, HookId::name);                      \
     if (event != nullptr && event->struct_size >= sizeof(event_type)) { \
-      self->recorder.on_##name(slot, *event);                            \
+      self->recorder.on_##name(slot, *event);                           \
     }                                                                   \
   }
 NQ_HOOK_LIST(NQ_METRICS_DEFINE_HOOK)

@@ -27,6 +27,18 @@ TEST(LabelValue, TruncatesAtCharacterBoundariesAndRepairsUtf8) {
   EXPECT_EQ(clean(std::string(300, 'x')).size(), kMaxLabelValueBytes);
 }
 
+TEST(LabelValue, StripLiteralsLeavesNoValueOfARawStatement) {
+  char out[kMaxLabelValueBytes];
+  auto strip = [&](std::string_view in) { return std::string(out, strip_literals(in, out)); };
+  EXPECT_EQ(strip("SELECT * FROM t WHERE id = ?"), "SELECT * FROM t WHERE id = ?");
+  EXPECT_EQ(strip("SELECT * FROM t2 WHERE id = 42 AND name = 'bob'"),
+            "SELECT * FROM t2 WHERE id = ? AND name = ?");
+  EXPECT_EQ(strip("INSERT INTO t VALUES (3.5e2, 'it''s', 'a\\'b', 0x1F)"),
+            "INSERT INTO t VALUES (?, ?, ?, ?)");
+  EXPECT_EQ(strip("UPDATE t SET v = 'unterminated"), "UPDATE t SET v = ?");
+  EXPECT_EQ(strip("SELECT col1 FROM table_2"), "SELECT col1 FROM table_2");
+}
+
 TEST(LabelTable, SameKeySameSlotAndOverflowPastCapacity) {
   LabelTable table(3, 0);
   const uint32_t a = table.find_or_insert("a");
