@@ -18,8 +18,10 @@ TEST(LabelValue, TruncatesAtCharacterBoundariesAndRepairsUtf8) {
   EXPECT_EQ(clean("orders"), "orders");
   EXPECT_EQ(clean(""), "unknown");
   EXPECT_EQ(std::string(out, sanitize_label_value({nullptr, 5}, out, 128)), "unknown");
-  EXPECT_EQ(clean("caf\xC3\xA9"), "caf\xC3\xA9");           // é kept
-  EXPECT_EQ(clean("bad\xFF\xC3(x"), "bad??(x");             // invalid bytes
+  EXPECT_EQ(clean("caf\xC3\xA9"), "caf\xC3\xA9");  // é kept
+  EXPECT_EQ(clean("bad\xFF\xC3(x"),
+            "bad?"
+            "?(x");                                         // invalid bytes
   EXPECT_EQ(clean(std::string_view("a\0b\n", 4)), "a?b?");  // NUL and controls
   EXPECT_EQ(clean("\xED\xA0\x80"), "???");                  // UTF-16 surrogate
   EXPECT_EQ(clean("\xC0\xAF"), "??");                       // overlong
