@@ -1,5 +1,6 @@
 #include "event_recorder.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace nq::metrics {
@@ -20,6 +21,23 @@ uint32_t lock_type_index(nq_lock_type type) noexcept {
 bool has_text(nq_str s) noexcept {
   return s.data != nullptr && s.len != 0;
 }
+
+// Where each NQ_GAUGE_* sample goes, indexed by the gauge's number.
+struct GaugeTarget {
+  FamilyId family;
+  uint32_t series;
+};
+constexpr std::array<GaugeTarget, NQ_GAUGE_COUNT> kGaugeTargets = {{
+    {F::memory_usage_bytes, 0},
+    {F::memory_limit_bytes, 0},
+    {F::buffer_pool_pages, 0},  // state="free"
+    {F::buffer_pool_pages, 1},  // state="clean"
+    {F::buffer_pool_pages, 2},  // state="dirty"
+    {F::connections_max, 0},
+    {F::websocket_channels, 0},
+    {F::storage_free_bytes, 0},
+    {F::storage_size_bytes, 0},
+}};
 
 // Series of the `phase` label, in the catalogue's order.
 enum Phase : uint32_t { kParse, kPlan, kExecute, kLockWait, kIoWait };
@@ -266,27 +284,9 @@ void EventRecorder::on_ws_backpressure(nq_thread_slot slot,
 // ---- Gauges, errors, quantum search ----------------------------------------
 
 void EventRecorder::on_gauge_sample(nq_thread_slot, const nq_gauge_sample_event& e) noexcept {
-  switch (e.gauge) {
-    case NQ_GAUGE_MEMORY_USAGE_BYTES:
-      return store_.set(F::memory_usage_bytes, 0, e.value);
-    case NQ_GAUGE_MEMORY_LIMIT_BYTES:
-      return store_.set(F::memory_limit_bytes, 0, e.value);
-    case NQ_GAUGE_BUFFER_POOL_FREE_PAGES:
-      return store_.set(F::buffer_pool_pages, 0, e.value);
-    case NQ_GAUGE_BUFFER_POOL_CLEAN_PAGES:
-      return store_.set(F::buffer_pool_pages, 1, e.value);
-    case NQ_GAUGE_BUFFER_POOL_DIRTY_PAGES:
-      return store_.set(F::buffer_pool_pages, 2, e.value);
-    case NQ_GAUGE_CONNECTIONS_MAX:
-      return store_.set(F::connections_max, 0, e.value);
-    case NQ_GAUGE_WEBSOCKET_CHANNELS:
-      return store_.set(F::websocket_channels, 0, e.value);
-    case NQ_GAUGE_STORAGE_FREE_BYTES:
-      return store_.set(F::storage_free_bytes, 0, e.value);
-    case NQ_GAUGE_STORAGE_SIZE_BYTES:
-      return store_.set(F::storage_size_bytes, 0, e.value);
-    default:
-      return;  // a gauge from a newer engine: counted as an event only
+  // A gauge from a newer engine has no family yet: it is counted as an event only.
+  if (e.gauge < kGaugeTargets.size()) {
+    store_.set(kGaugeTargets[e.gauge].family, kGaugeTargets[e.gauge].series, e.value);
   }
 }
 

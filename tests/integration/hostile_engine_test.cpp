@@ -34,10 +34,7 @@ class HostileEngine : public ::testing::Test {
  protected:
   void SetUp() override {
     engine_.settings["listen"] = "127.0.0.1:0";
-    nq_host_options options{};
-    options.struct_size = sizeof options;
-    options.services = &engine_.services();
-    host_ = nq_host_create(&options);
+    host_ = engine_.create_host();
     char err[512];
     ASSERT_EQ(nq_host_load(host_, NQ_PLUGIN_PATH, err, sizeof err), NQ_OK) << err;
   }

@@ -115,10 +115,7 @@ void call_every_hook(nq_host* host, nq_str text){
 TEST(HotPath, HookCallsDoNotAllocate) {
   nq::testing::TestEngine engine;
   engine.settings["listen"] = "127.0.0.1:0";
-  nq_host_options options{};
-  options.struct_size = sizeof options;
-  options.services = &engine.services();
-  nq_host* host = nq_host_create(&options);
+  nq_host* host = engine.create_host();
   char err[256];
   ASSERT_EQ(nq_host_load(host, NQ_PLUGIN_PATH, err, sizeof err), NQ_OK) << err;
   call_every_hook(host, {"warm-up", 7});  // this thread's first call takes its thread slot

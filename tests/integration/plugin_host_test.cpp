@@ -28,11 +28,7 @@ class PluginHost : public ::testing::Test {
  protected:
   void SetUp() override {
     engine_.settings["listen"] = "127.0.0.1:0";
-    nq_host_options options{};
-    options.struct_size = sizeof options;
-    options.thread_slots = 2;  // with 4 threads, two share the overflow row
-    options.services = &engine_.services();
-    host_ = nq_host_create(&options);
+    host_ = engine_.create_host(2);  // with 4 threads, two share the overflow row
     ASSERT_NE(host_, nullptr);
   }
   void TearDown() override { nq_host_destroy(host_); }

@@ -40,6 +40,14 @@ int64_t TestEngine::config_lookup(void* self, nq_str key, char* value, size_t va
   return static_cast<int64_t>(it->second.size());
 }
 
+nq_host* TestEngine::create_host(uint32_t thread_slots) const {
+  nq_host_options options{};
+  options.struct_size = sizeof options;
+  options.thread_slots = thread_slots;
+  options.services = &services_;
+  return nq_host_create(&options);
+}
+
 std::vector<std::string> TestEngine::log_lines() const {
   std::lock_guard lock(mutex_);
   return lines_;

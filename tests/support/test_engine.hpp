@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nq/nq_plugin_abi.h"
+#include "nq/nq_host.h"
 
 namespace nq::testing {
 
@@ -30,6 +30,9 @@ class TestEngine {
   // Waits until a log line contains `needle`; returns that line.
   std::optional<std::string> wait_for_log(const std::string& needle,
                                           std::chrono::milliseconds timeout) const;
+  // A host runtime over these services (nq_host_destroy it); thread_slots 0 = default.
+  nq_host* create_host(uint32_t thread_slots = 0) const;
+
   // The port of the "serving http://HOST:PORT/metrics" line of the plugin.
   uint16_t metrics_port(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
