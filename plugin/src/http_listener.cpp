@@ -21,12 +21,12 @@ using tcp = net::ip::tcp;
 constexpr auto kReadTimeout = std::chrono::seconds(10);
 constexpr uint32_t kHeaderLimit = 8 * 1024;
 constexpr int kListenBacklog = 64;
-constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 using Response = http::response<http::string_body>;
 
 Response make_response(const http::request<http::empty_body>& req, http::status status,
-                       const char* content_type, std::string body, const std::string& server_name) {
+                       std::string_view content_type, std::string body,
+                       const std::string& server_name) {
   Response res{status, req.version()};
   res.set(http::field::server, server_name);
   res.set(http::field::content_type, content_type);
@@ -51,8 +51,15 @@ Response route(const http::request<http::empty_body>& req, const HttpEndpoints& 
   std::string_view target = req.target();
   target = target.substr(0, target.find('?'));
   if (target == "/metrics") {
-    return make_response(req, http::status::ok, kMetricsContentType, endpoints.render_metrics(),
-                         name);
+    const ExpositionFormat format = negotiate_format(req[http::field::accept]);
+    std::string body = endpoints.render_metrics(format);
+    const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
+    if (gzip) body = gzip_compress(body);
+    Response res =
+        make_response(req, http::status::ok, content_type(format), std::move(body), name);
+    if (gzip) res.set(http::field::content_encoding, "gzip");
+    res.set(http::field::vary, "Accept, Accept-Encoding");
+    return res;
   }
   if (target == "/") {
     return make_response(req, http::status::ok, "text/html; charset=utf-8",

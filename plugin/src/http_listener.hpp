@@ -14,13 +14,14 @@
 #include <memory>
 #include <string>
 
+#include "exposition.hpp"
 #include "plugin_settings.hpp"
 
 namespace nq::metrics {
 
 struct HttpEndpoints {
-  std::function<std::string()> render_metrics;  // Prometheus text format 0.0.4
-  std::string server_name;                      // "nq-metrics/0.1.0"
+  std::function<std::string(ExpositionFormat)> render_metrics;  // uncompressed
+  std::string server_name;                                      // "nq-metrics/0.1.0"
   std::string landing_page_html;
 };
 

@@ -10,7 +10,7 @@ namespace {
 using sv = std::string_view;
 using Labels = std::span<const LabelDimension>;
 using Buckets = std::span<const double>;
-constexpr double kNanoseconds = 1e-9;
+constexpr double kNanosecondsPerSecond = 1e9;
 
 // ---- Fixed label values (orders follow the ABI's constants) ----------------
 constexpr std::array<sv, NQ_QUERY_TYPE_COUNT> kQueryTypes = {"select", "insert", "update",
@@ -160,12 +160,12 @@ constexpr std::array kScrapeBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 
 // ---- Builders that keep the table below readable ---------------------------
 constexpr FamilyDef counter(FamilyId id, sv name, sv help, Labels labels = {},
-                            LabelSpaceId space = LabelSpaceId::none, double scale = 1) {
-  return {id, name, MetricType::counter, Source::events, help, space, labels, {}, scale};
+                            LabelSpaceId space = LabelSpaceId::none, double unit_divisor = 1) {
+  return {id, name, MetricType::counter, Source::events, help, space, labels, {}, unit_divisor};
 }
 constexpr FamilyDef seconds_counter(FamilyId id, sv name, sv help, Labels labels = {},
                                     LabelSpaceId space = LabelSpaceId::none) {
-  return counter(id, name, help, labels, space, kNanoseconds);
+  return counter(id, name, help, labels, space, kNanosecondsPerSecond);
 }
 constexpr FamilyDef gauge(FamilyId id, sv name, sv help, Source source = Source::events,
                           Labels labels = {}, LabelSpaceId space = LabelSpaceId::none) {
@@ -174,7 +174,7 @@ constexpr FamilyDef gauge(FamilyId id, sv name, sv help, Source source = Source:
 constexpr FamilyDef histogram(FamilyId id, sv name, sv help, Buckets buckets, Labels labels = {},
                               LabelSpaceId space = LabelSpaceId::none) {
   return {id,     name,    MetricType::histogram, Source::events, help, space,
-          labels, buckets, kNanoseconds};
+          labels, buckets, kNanosecondsPerSecond};
 }
 constexpr FamilyDef process_metric(FamilyId id, sv name, MetricType type, sv help) {
   return {id, name, type, Source::process, help, LabelSpaceId::none, {}, {}, 1};

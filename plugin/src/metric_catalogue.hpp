@@ -1,6 +1,6 @@
 // The one place where the plugin's metric families are declared: name, type,
 // help, labels, where engine-valued labels come from, histogram buckets and the
-// unit scale. Registration, exposition, the settings of each cardinality bound
+// unit divisor. Registration, exposition, the settings of each cardinality bound
 // and the README's reference table are all generated from it.
 //
 // Thread-safety: constants only.
@@ -139,7 +139,7 @@ struct FamilyDef {
   LabelSpaceId space;                      // engine-valued labels, exposed first
   std::span<const LabelDimension> labels;  // fixed labels, exposed after them
   std::span<const double> buckets;         // histograms: default upper bounds
-  double scale;                            // exposed value = recorded integer * scale
+  double unit_divisor;                     // exposed value = recorded integer / unit_divisor
 };
 
 std::span<const FamilyDef> catalogue() noexcept;

@@ -245,7 +245,7 @@ void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>
   }
 }
 
-std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity& identity) {
+CollectedMetrics MetricStore::collect(const PluginIdentity& identity) {
   std::lock_guard lock(scrape_mutex_);
   std::array<std::vector<LiveValue>, kLabelSpaceCount> live;
   for (const LabelSpaceDef& space : label_spaces()) {
@@ -256,12 +256,19 @@ std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity&
     if (space.keep_heaviest) values = scan_space(space.id);  // without the evicted ones
   }
   const ScrapeContext context{identity, read_process_sample()};
-  std::vector<prometheus::MetricFamily> families;
+  CollectedMetrics collected;
+  auto& families = collected.families;
   families.reserve(catalogue().size());
   uint64_t series = 0;
   for (const FamilyDef& def : catalogue()) {
     if (def.source == Source::process && !context.process) continue;
     families.push_back(collect_family(def, context, live[static_cast<size_t>(def.space)]));
+    // Series of engine-valued labels may change hands (eviction), so only the
+    // fixed series have a well-defined start.
+    const bool counts_from_start = def.source == Source::events &&
+                                   def.space == LabelSpaceId::none && def.type != MetricType::gauge;
+    collected.created_seconds.push_back(counts_from_start ? identity.counters_since_seconds
+                                                          : std::nan(""));
     for (const auto& m : families.back().metric) {
       series += def.type == MetricType::histogram ? m.histogram.bucket.size() + 2 : 1;
     }
@@ -270,7 +277,7 @@ std::vector<prometheus::MetricFamily> MetricStore::collect(const PluginIdentity&
     if (f.name == family(FamilyId::plugin_series).name)
       f.metric[0].gauge.value = static_cast<double>(series);
   }
-  return families;
+  return collected;
 }
 
 prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
@@ -292,10 +299,10 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
   auto fill = [&](prometheus::ClientMetric& m, auto&& cells) {
     switch (def.type) {
       case MetricType::counter:
-        m.counter.value = static_cast<double>(cells(0)) * def.scale;
+        m.counter.value = static_cast<double>(cells(0)) / def.unit_divisor;
         break;
       case MetricType::gauge:
-        m.gauge.value = static_cast<double>(static_cast<int64_t>(cells(0))) * def.scale;
+        m.gauge.value = static_cast<double>(static_cast<int64_t>(cells(0))) / def.unit_divisor;
         break;
       case MetricType::histogram: {
         uint64_t cumulative = 0;
@@ -307,7 +314,7 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
               b < l.bucket_count ? l.bounds[b] : std::numeric_limits<double>::infinity();
         }
         m.histogram.sample_count = cumulative;
-        m.histogram.sample_sum = static_cast<double>(cells(l.bucket_count + 1)) * def.scale;
+        m.histogram.sample_sum = static_cast<double>(cells(l.bucket_count + 1)) / def.unit_divisor;
         break;
       }
     }

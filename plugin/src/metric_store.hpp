@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "cell_arena.hpp"
+#include "exposition.hpp"
 #include "label_table.hpp"
 #include "metric_catalogue.hpp"
 #include "process_metrics.hpp"
@@ -41,6 +42,7 @@ struct PluginIdentity {
   std::string abi_version;
   std::string build_id;
   double start_time_seconds = 0;
+  double counters_since_seconds = 0;  // when the counters started from zero
 };
 
 inline constexpr size_t kLabelSpaceCount =
@@ -86,7 +88,7 @@ class MetricStore {
   }
 
   // ---- Scrape side.
-  std::vector<prometheus::MetricFamily> collect(const PluginIdentity& identity);
+  CollectedMetrics collect(const PluginIdentity& identity);
 
   size_t memory_bytes() const noexcept;
 

@@ -61,6 +61,18 @@ struct nq_plugin_instance {
     identity.abi_version =
         std::to_string(NQ_ABI_VERSION_MAJOR) + "." + std::to_string(NQ_ABI_VERSION_MINOR);
     identity.build_id = NQ_METRICS_BUILD_ID;
+    identity.counters_since_seconds = unix_time_now();
+  }
+
+  // One scrape; its duration is observed for the next one to report.
+  std::string render_metrics(ExpositionFormat format) {
+    const auto began = std::chrono::steady_clock::now();
+    std::string body = render(store.collect(identity), format);
+    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - began);
+    store.observe(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_scrape_duration_seconds, 0,
+                  static_cast<uint64_t>(took.count()));
+    return body;
   }
 
   const nq_engine_services& services;
@@ -99,7 +111,7 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
   try {
     self->identity.start_time_seconds = unix_time_now();
     HttpEndpoints endpoints{
-        [self] { return render_prometheus_text(self->store.collect(self->identity)); },
+        [self](ExpositionFormat format) { return self->render_metrics(format); },
         "nq-metrics/" + self->identity.version, landing_page(self->identity)};
     auto listener =
         std::make_unique<HttpListener>(self->settings.listen, std::move(endpoints), self->log);

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -153,6 +154,46 @@ TEST_F(PluginHost, ServesTheStandardEndpoints) {
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(http_exchange("127.0.0.1", port, "GARBAGE\x01 / HTTP/9").status, 400);
   EXPECT_EQ(http_get("127.0.0.1", port, "/metrics").status, 200) << "still serving";
+}
+
+std::string gunzip(const std::string& compressed) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string out(compressed.size() * 50 + 1024, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST_F(PluginHost, NegotiatesOpenMetricsAndGzip) {
+  ASSERT_EQ(load(NQ_PLUGIN_PATH), NQ_OK) << err_;
+  run_queries(NQ_QUERY_INSERT, NQ_QUERY_SUCCESS, 4, 1'000'000);
+  const uint16_t port = engine_.metrics_port();
+  const auto om = http_exchange(
+      "127.0.0.1", port,
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5\r\n"
+      "Accept-Encoding: gzip");
+  ASSERT_EQ(om.status, 200) << om.error;
+  EXPECT_NE(om.headers.find("Content-Type: application/openmetrics-text; version=1.0.0"),
+            std::string::npos);
+  EXPECT_NE(om.headers.find("Content-Encoding: gzip"), std::string::npos);
+  const std::string body = gunzip(om.body);
+  EXPECT_TRUE(body.ends_with("# EOF\n"));
+  EXPECT_NE(body.find("# TYPE neuroquantum_queries counter\n"), std::string::npos);
+  EXPECT_EQ(
+      sample_value(body, R"(neuroquantum_queries_total{query_type="insert",status="success"})"), 4);
+  // Without Accept / Accept-Encoding: plain text 0.0.4, uncompressed.
+  const auto plain = http_get("127.0.0.1", port, "/metrics");
+  EXPECT_EQ(plain.headers.find("Content-Encoding"), std::string::npos);
+  EXPECT_EQ(plain.body.find("# EOF"), std::string::npos);
+  // The scrapes above were timed.
+  EXPECT_GE(sample_value(plain.body, "neuroquantum_plugin_scrape_duration_seconds_count"), 1);
 }
 
 TEST_F(PluginHost, DispatchWithoutAPluginIsANoOp) {

@@ -84,4 +84,9 @@ rate=$(query 'sum(rate(neuroquantum_queries_total[5s]))')
 grep -q '"value":\[[0-9.]*,"[1-9]' <<<"$rate" || grep -q '"value":\[[0-9.]*,"0\.[0-9]*[1-9]' <<<"$rate" || {
   echo "FAIL: rate(neuroquantum_queries_total) is not above 0: $rate"; exit 1; }
 [ "$missing" = 0 ] || { echo "FAIL: $missing families are missing"; exit 1; }
+
+# Prometheus asks for OpenMetrics first: its parser accepted ours (scrapes
+# succeeded above) and ingested the counters' _created samples.
+grep -q '"__name__":"neuroquantum_queries_created"' <<<"$names" || {
+  echo "FAIL: Prometheus did not scrape OpenMetrics (no neuroquantum_queries_created)"; exit 1; }
 echo "OK"

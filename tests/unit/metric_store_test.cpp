@@ -19,7 +19,8 @@ StoreOptions options(uint32_t slots) {
 }
 
 std::string render(MetricStore& store) {
-  return render_prometheus_text(store.collect({"1.2.3", "1.0", "abc", 42.0}));
+  return nq::metrics::render(store.collect({"1.2.3", "1.0", "abc", 42.0, 41.0}),
+                             ExpositionFormat::prometheus_text);
 }
 
 // Sum of every sample of `family` (lines "family{...} value" or "family value").

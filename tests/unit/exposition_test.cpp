@@ -1,0 +1,185 @@
+#include "exposition.hpp"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "http_client.hpp"
+#include "metric_store.hpp"
+
+namespace nq::metrics {
+namespace {
+
+using nq::testing::sample_value;
+
+CollectedMetrics busy_store_scrape() {
+  StoreOptions options;
+  options.exclusive_slots = 2;
+  options.buckets[static_cast<size_t>(FamilyId::query_duration_seconds)] = {0.00005, 0.0005, 1};
+  MetricStore store(options);
+  store.count(0, FamilyId::queries_total, 0, 7);
+  store.observe(1, FamilyId::query_duration_seconds, 0, 50'000);  // 50 us: le=5e-05
+  store.observe(1, FamilyId::query_duration_seconds, 0, 3'000'000'000);
+  store.add(0, FamilyId::active_queries, 0, -2);
+  const uint32_t slot =
+      store.labels(LabelSpaceId::errors)
+          .find_or_insert(std::string_view("storage\0quote\"back\\slash\nnl", 27));
+  store.count(0, FamilyId::errors_total, 0, 3, slot);
+  return store.collect({"1.2.3", "1.0", "abc", 42.0, 1764000000.5});
+}
+
+// "series value" lines of a text exposition, by series.
+std::map<std::string, double> samples(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+TEST(Exposition, TextAgreesWithPrometheusCppSerializerOnEverySample) {
+  const CollectedMetrics scrape = busy_store_scrape();
+  const auto ours = samples(render(scrape, ExpositionFormat::prometheus_text));
+  auto reference = samples(prometheus::TextSerializer().Serialize(scrape.families));
+  // prometheus-cpp writes le="5e-05" as le="5.0000000000000002e-05" (17 digits).
+  std::map<std::string, double> normalized;
+  for (auto& [series, value] : reference) {
+    std::string s = series;
+    const auto le = s.find(",le=\"");
+    if (le != std::string::npos) {
+      const auto end = s.find('"', le + 5);
+      const double bound = std::stod(s.substr(le + 5, end - le - 5));
+      std::string text;
+      if (std::isinf(bound)) {
+        text = "+Inf";
+      } else {
+        std::ostringstream os;
+        os << bound;
+        text = os.str();
+      }
+      s = s.substr(0, le + 5) + text + s.substr(end);
+    }
+    normalized[s] = value;
+  }
+  ASSERT_GT(ours.size(), 300u);
+  EXPECT_EQ(ours.size(), normalized.size());
+  for (const auto& [series, value] : normalized) {
+    ASSERT_TRUE(ours.count(series)) << series;
+    EXPECT_DOUBLE_EQ(ours.at(series), value) << series;
+  }
+}
+
+TEST(Exposition, NumbersAreShortestAndBoundsReadable) {
+  const std::string text = render(busy_store_scrape(), ExpositionFormat::prometheus_text);
+  const std::string b = R"(neuroquantum_query_duration_seconds_bucket{query_type="select",le=")";
+  EXPECT_EQ(sample_value(text, b + R"(5e-05"})"), 1);
+  EXPECT_EQ(sample_value(text, b + R"(0.0005"})"), 1);
+  EXPECT_EQ(sample_value(text, b + R"(+Inf"})"), 2);
+  EXPECT_NE(text.find("neuroquantum_query_duration_seconds_sum{query_type=\"select\"} 3.00005\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("neuroquantum_active_queries -2\n"), std::string::npos);
+  EXPECT_NE(text.find(R"(error_type="quote\"back\\slash\nnl")"), std::string::npos);
+  EXPECT_EQ(text.find("# EOF"), std::string::npos);
+  EXPECT_EQ(text.find("_created{"), std::string::npos);
+  EXPECT_EQ(text.find("_created "), std::string::npos);
+}
+
+TEST(Exposition, OpenMetricsNamesCountersWithoutTotalAndEndsWithEof) {
+  const std::string om = render(busy_store_scrape(), ExpositionFormat::openmetrics);
+  EXPECT_NE(om.find("# TYPE neuroquantum_queries counter\n"), std::string::npos);
+  EXPECT_EQ(om.find("# TYPE neuroquantum_queries_total"), std::string::npos);
+  EXPECT_EQ(sample_value(om, R"(neuroquantum_queries_total{query_type="select",status="success"})"),
+            7);
+  EXPECT_TRUE(om.ends_with("\n# EOF\n"));
+  EXPECT_EQ(om.find("# EOF"), om.size() - 6) << "exactly one # EOF, at the end";
+}
+
+TEST(Exposition, OpenMetricsCreatedOnlyWhereTheSeriesStartIsKnown) {
+  const std::string om = render(busy_store_scrape(), ExpositionFormat::openmetrics);
+  EXPECT_EQ(
+      sample_value(om, R"(neuroquantum_queries_created{query_type="select",status="success"})"),
+      1764000000.5);
+  EXPECT_EQ(sample_value(om, R"(neuroquantum_query_duration_seconds_created{query_type="select"})"),
+            1764000000.5);
+  // Gauges have none; neither have series of engine-valued labels (their
+  // value may have changed hands through eviction).
+  EXPECT_NE(om.find("neuroquantum_queries_created{"), std::string::npos);
+  EXPECT_EQ(om.find("neuroquantum_active_queries_created"), std::string::npos);
+  EXPECT_EQ(om.find("neuroquantum_errors_created"), std::string::npos);
+}
+
+TEST(Exposition, OpenMetricsEscapesQuotesInHelpAndTextFormatDoesNot) {
+  prometheus::MetricFamily family{"x_total", "say \"hi\"\\", prometheus::MetricType::Counter, {}};
+  family.metric.emplace_back();
+  const CollectedMetrics metrics{{family}, {std::nan("")}};
+  EXPECT_NE(render(metrics, ExpositionFormat::openmetrics).find("# HELP x say \\\"hi\\\"\\\\\n"),
+            std::string::npos);
+  EXPECT_NE(
+      render(metrics, ExpositionFormat::prometheus_text).find("# HELP x_total say \"hi\"\\\\\n"),
+      std::string::npos);
+}
+
+TEST(Exposition, NegotiatesOpenMetricsOnlyWhenPreferred) {
+  EXPECT_EQ(negotiate_format(""), ExpositionFormat::prometheus_text);
+  EXPECT_EQ(negotiate_format("*/*"), ExpositionFormat::prometheus_text);
+  EXPECT_EQ(negotiate_format("text/plain;version=0.0.4"), ExpositionFormat::prometheus_text);
+  // What Prometheus 2.x sends.
+  EXPECT_EQ(negotiate_format("application/openmetrics-text;version=1.0.0,application/"
+                             "openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0."
+                             "5,*/*;q=0.1"),
+            ExpositionFormat::openmetrics);
+  EXPECT_EQ(negotiate_format("Application/OpenMetrics-Text"), ExpositionFormat::openmetrics);
+  EXPECT_EQ(negotiate_format("application/openmetrics-text;q=0.3, text/plain"),
+            ExpositionFormat::prometheus_text);
+  EXPECT_EQ(negotiate_format("application/openmetrics-text; version=2.0.0"),
+            ExpositionFormat::prometheus_text);
+  EXPECT_EQ(negotiate_format("application/openmetrics-text;q=0"),
+            ExpositionFormat::prometheus_text);
+  EXPECT_EQ(negotiate_format("application/openmetrics-text;q=bogus,,;;="),
+            ExpositionFormat::prometheus_text);
+}
+
+TEST(Exposition, GzipOnlyWhenAllowed) {
+  EXPECT_TRUE(accepts_gzip("gzip"));
+  EXPECT_TRUE(accepts_gzip("deflate, GZIP;q=0.5"));
+  EXPECT_FALSE(accepts_gzip(""));
+  EXPECT_FALSE(accepts_gzip("identity"));
+  EXPECT_FALSE(accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(accepts_gzip("x-gzip-not"));
+}
+
+std::string gunzip(const std::string& compressed) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string out(compressed.size() * 50 + 1024, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return out;
+}
+
+TEST(Exposition, GzipRoundTripsAndShrinksAScrape) {
+  const std::string text = render(busy_store_scrape(), ExpositionFormat::prometheus_text);
+  const std::string compressed = gzip_compress(text);
+  ASSERT_GE(compressed.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(compressed[1]), 0x8b);
+  EXPECT_LT(compressed.size() * 5, text.size());
+  EXPECT_EQ(gunzip(compressed), text);
+  EXPECT_EQ(gunzip(gzip_compress("")), "");
+}
+
+}  // namespace
+}  // namespace nq::metrics
