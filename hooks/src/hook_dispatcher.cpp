@@ -1,5 +1,9 @@
 #include "hook_dispatcher.hpp"
 
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <thread>
 
@@ -12,6 +16,22 @@ void ignore_event(nq_plugin_instance*, nq_thread_slot, const Event*) noexcept {}
 // True when a hook table of `struct_size` bytes contains the field at `offset`.
 constexpr bool covers(uint32_t struct_size, size_t offset, size_t field_size) {
   return offset + field_size <= struct_size;
+}
+
+int membarrier(int command) noexcept {
+  return static_cast<int>(syscall(__NR_membarrier, command, 0, 0));
+}
+
+// Registers the process for expedited private membarriers; false when the
+// kernel (or a seccomp policy) does not offer them.
+bool can_use_membarrier() noexcept {
+#if defined(__SANITIZE_THREAD__)
+  return false;  // ThreadSanitizer cannot see the barrier a membarrier implies
+#else
+  const int supported = membarrier(MEMBARRIER_CMD_QUERY);
+  return supported > 0 && (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
+         membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+#endif
 }
 
 }  // namespace
@@ -32,19 +52,29 @@ Binding make_binding(const nq_hook_table& plugin_hooks, nq_plugin_instance* inst
 }
 
 HookDispatcher::HookDispatcher(uint32_t thread_slots)
-    : thread_slots_(thread_slots), readers_(new ReaderCell[thread_slots + 1]) {}
+    : thread_slots_(thread_slots),
+      light_readers_(can_use_membarrier()),
+      readers_(new ReaderCell[thread_slots + 1]) {}
 
 void HookDispatcher::publish(const Binding* binding) noexcept {
   current_.store(binding, std::memory_order_seq_cst);
 }
 
-bool HookDispatcher::retire(std::chrono::nanoseconds timeout) noexcept {
+void HookDispatcher::heavy_barrier() noexcept {
+  if (light_readers_) membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+bool HookDispatcher::replace(const Binding* next, std::chrono::nanoseconds timeout) noexcept {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  current_.store(nullptr, std::memory_order_seq_cst);
+  current_.store(next, std::memory_order_seq_cst);
   for (int phase = 0; phase < 2; ++phase) {
+    heavy_barrier();  // callers' counts and table loads are ordered against ours
     const uint32_t drained = epoch_.fetch_add(1, std::memory_order_seq_cst) & 1u;
+    heavy_barrier();
     if (!wait_for_parity(drained, deadline)) return false;
   }
+  heavy_barrier();
   return true;
 }
 

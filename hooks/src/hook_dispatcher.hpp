@@ -2,16 +2,24 @@
 // is inside a table that was taken down.
 //
 // Thread-safety: dispatch() may run on any number of threads concurrently with
-// publish()/retire(). publish() and retire() must be serialized by the caller
-// (the host's lifecycle mutex). A Binding passed to publish() must stay valid
-// until retire() has returned true for it.
+// publish()/replace(). publish() and replace() must be serialized by the caller
+// (the host's lifecycle mutex). A published Binding must stay valid until a
+// replace() of it has returned true.
 //
 // How waiting works (a two-phase, sharded reader count as in SRCU): a caller
 // counts itself in the active[] cell of its thread slot for the current epoch
 // parity before it reads the table pointer, and out after the hook returns.
-// retire() unpublishes the table and flips the epoch twice, each time waiting
+// replace() swaps the table and flips the epoch twice, each time waiting
 // for the previous parity to drain; new callers count into the other parity,
 // so a steady stream of calls cannot starve it.
+//
+// The fast path has no locked instruction: a caller on an exclusive thread
+// slot is the only writer of its cell, so it counts itself with a plain store
+// followed by a compiler-only barrier, and replace() makes up for the missing
+// CPU barriers with membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a
+// full barrier on every CPU running one of our threads (the asymmetric fence
+// of liburcu's "memb" flavour). Where membarrier is unavailable (old kernel,
+// seccomp) or under ThreadSanitizer, callers use atomic read-modify-writes.
 #pragma once
 
 #include <atomic>
@@ -42,6 +50,18 @@ class HookDispatcher {
   void dispatch(const Event* event) noexcept {
     if (current_.load(std::memory_order_relaxed) == nullptr) return;  // no plugin: no-op
     const nq_thread_slot slot = current_thread_slot(thread_slots_);
+    if (slot != NQ_THREAD_SLOT_SHARED && light_readers_) {
+      std::atomic<uint64_t>& active =
+          readers_[slot].active[epoch_.load(std::memory_order_relaxed) & 1u];
+      const uint64_t outside = active.load(std::memory_order_relaxed);
+      active.store(outside + 1, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);  // pairs with replace()'s membarrier
+      if (const Binding* binding = current_.load(std::memory_order_relaxed)) {
+        (binding->hooks.*Hook)(binding->instance, slot, event);
+      }
+      active.store(outside, std::memory_order_release);
+      return;
+    }
     ReaderCell& cell = readers_[slot == NQ_THREAD_SLOT_SHARED ? thread_slots_ : slot];
     const uint32_t parity = epoch_.load(std::memory_order_seq_cst) & 1u;
     cell.active[parity].fetch_add(1, std::memory_order_seq_cst);
@@ -53,9 +73,13 @@ class HookDispatcher {
 
   void publish(const Binding* binding) noexcept;
 
-  // Unpublishes the current table and waits up to `timeout` until no thread
-  // is inside it. Returns false on timeout (a thread is still inside).
-  bool retire(std::chrono::nanoseconds timeout) noexcept;
+  // Publishes `next` (nullptr: none) in place of the current table and waits
+  // up to `timeout` until no thread is inside the one it replaced. Returns
+  // false on timeout (a thread is still inside).
+  bool replace(const Binding* next, std::chrono::nanoseconds timeout) noexcept;
+
+  // True when callers on exclusive slots take the barrier-free path.
+  bool light_readers() const noexcept { return light_readers_; }
 
  private:
   struct alignas(64) ReaderCell {
@@ -63,8 +87,10 @@ class HookDispatcher {
   };
 
   bool wait_for_parity(uint32_t parity, std::chrono::steady_clock::time_point deadline) noexcept;
+  void heavy_barrier() noexcept;  // a full barrier on every thread of the process
 
   const uint32_t thread_slots_;
+  const bool light_readers_;
   std::atomic<const Binding*> current_{nullptr};
   std::atomic<uint32_t> epoch_{0};
   std::unique_ptr<ReaderCell[]> readers_;  // thread_slots_ exclusive cells + 1 shared

@@ -90,7 +90,7 @@ nq_status load_locked(nq_host& host, const std::string& path, LoadError& error) 
 
 nq_status unload_locked(nq_host& host) {
   if (!host.plugin) return NQ_ERR_NOT_LOADED;
-  const bool quiet = host.dispatcher.retire(host.quiesce_timeout);
+  const bool quiet = host.dispatcher.replace(nullptr, host.quiesce_timeout);
   const nq_plugin_descriptor& d = host.plugin->library.descriptor();
   d.stop(host.plugin->instance);
   if (!quiet) {

@@ -215,8 +215,13 @@ void for_each_element(std::string_view header, Visit&& visit) {
 }  // namespace
 
 std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
+  // Roughly 80 bytes a sample: one allocation for the whole body.
+  size_t samples = 0;
+  for (const auto& family : metrics.families) {
+    for (const auto& m : family.metric) samples += 1 + m.histogram.bucket.size();
+  }
   std::string out;
-  out.reserve(metrics.families.size() * 512);
+  out.reserve(samples * 96 + metrics.families.size() * 256);
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     const double created =
         i < metrics.created_seconds.size() ? metrics.created_seconds[i] : std::nan("");

@@ -1,6 +1,5 @@
 #include "label_table.hpp"
 
-#include <bit>
 #include <cstring>
 
 namespace nq::metrics {
@@ -32,7 +31,7 @@ void cpu_relax() noexcept {
 
 LabelTable::LabelTable(uint32_t capacity, uint32_t payload_bytes)
     : capacity_(capacity),
-      table_size_(std::bit_ceil(std::max<uint32_t>(8, capacity + capacity / 2))),
+      table_size_(std::max<uint32_t>(kProbeWindow, capacity + capacity / 2)),
       key_words_(words_for(kMaxKeyBytes)),
       words_per_entry_(key_words_ + words_for(payload_bytes)),
       entries_(new Entry[table_size_]),
@@ -53,11 +52,13 @@ bool LabelTable::key_matches(uint32_t slot, uint64_t state, std::string_view key
 
 uint32_t LabelTable::probe(std::string_view key, uint64_t tag,
                            uint32_t& first_free) const noexcept {
-  const uint32_t mask = table_size_ - 1;
-  const auto start = static_cast<uint32_t>(tag >> 20);
+  // The home slot: 32 bits of the tag scaled to the table (no power-of-two
+  // rounding, so the table is only as large as the load factor asks).
+  const auto home =
+      static_cast<uint32_t>((uint64_t{static_cast<uint32_t>(tag >> 20)} * table_size_) >> 32);
   first_free = overflow_slot();
-  for (uint32_t i = 0; i < kProbeWindow; ++i) {
-    const uint32_t slot = (start + i) & mask;
+  for (uint32_t i = 0, slot = home; i < kProbeWindow;
+       ++i, slot = slot + 1 == table_size_ ? 0 : slot + 1) {
     const Entry& e = entries_[slot];
     uint64_t state = e.state.load(std::memory_order_acquire);
     if (state == kEmpty) {
@@ -153,8 +154,8 @@ void LabelTable::load_bytes(uint32_t slot, uint32_t word_offset, uint32_t len,
   }
 }
 
-LabelTable::SlotState LabelTable::read_slot(uint32_t slot, std::string& key,
-                                            std::string& payload) const {
+LabelTable::SlotState LabelTable::read_slot(uint32_t slot, std::string& key, std::string& payload,
+                                            uint64_t* key_tag) const {
   const Entry& e = entries_[slot];
   for (;;) {
     const uint64_t state = e.state.load(std::memory_order_acquire);
@@ -165,7 +166,10 @@ LabelTable::SlotState LabelTable::read_slot(uint32_t slot, std::string& key,
                std::min<uint32_t>(e.payload_len.load(std::memory_order_acquire),
                                   (words_per_entry_ - key_words_) * 8),
                payload);
-    if (e.state.load(std::memory_order_relaxed) == state) return SlotState::live;
+    if (e.state.load(std::memory_order_relaxed) == state) {
+      if (key_tag != nullptr) *key_tag = state & kTagMask;
+      return SlotState::live;
+    }
   }
 }
 

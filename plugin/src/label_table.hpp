@@ -15,7 +15,8 @@
 // key that was being rewritten.
 //
 // In a rare race (an eviction during two concurrent inserts of one key) a key
-// can own two slots; the scrape side merges series with equal labels.
+// can own two slots, both within kProbeWindow slots of its home slot; the
+// scrape side merges series with equal labels.
 #pragma once
 
 #include <atomic>
@@ -33,7 +34,7 @@ class LabelTable {
   // A key has one or two parts (e.g. table and index), joined by a NUL byte
   // (label values never contain NUL, see label_value.hpp).
   static constexpr size_t kMaxKeyBytes = 2 * kMaxLabelValueBytes + 1;
-  static constexpr uint32_t kProbeWindow = 32;
+  static constexpr uint32_t kProbeWindow = 64;
 
   // `payload_bytes`: room for a value stored with the key when it is inserted
   // (the normalized text of a query digest); 0 for none.
@@ -54,8 +55,10 @@ class LabelTable {
 
   // Scrape side.
   enum class SlotState { free, live };
-  // Copies the slot's key and payload when it is live.
-  SlotState read_slot(uint32_t slot, std::string& key, std::string& payload) const;
+  // Copies the slot's key and payload when it is live, and its tag (a hash
+  // of the key: equal keys have equal tags).
+  SlotState read_slot(uint32_t slot, std::string& key, std::string& payload,
+                      uint64_t* key_tag = nullptr) const;
   // Frees a live slot (the scrape side's eviction of a cold key).
   bool evict(uint32_t slot) noexcept;
 
@@ -73,7 +76,7 @@ class LabelTable {
   bool free_slot(uint32_t slot, uint64_t expected) noexcept;
 
   const uint32_t capacity_;
-  const uint32_t table_size_;  // power of two
+  const uint32_t table_size_;  // 1.5 x capacity: short probes, bounded memory
   const uint32_t key_words_;
   const uint32_t words_per_entry_;
   std::unique_ptr<Entry[]> entries_;

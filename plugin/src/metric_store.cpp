@@ -31,6 +31,7 @@ void append_fixed_labels(const FamilyDef& def, uint32_t series, Labels& labels) 
 // Labels of an engine-valued key: its parts are separated by NUL bytes.
 Labels key_labels(const LabelSpaceDef& space, const std::string& key) {
   Labels labels;
+  labels.reserve(space.labels.size() + 2);  // + fixed labels, + payload
   size_t start = 0;
   for (const std::string_view name : space.labels) {
     const size_t end = std::min(key.find('\0', start), key.size());
@@ -118,6 +119,7 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
       const uint32_t blocks = labels(def.space).slot_count() + 1;  // + __other__
       l.first_cell = labeled_total;
       labeled_total += blocks * l.fixed_series * l.cells_per_series;
+      families_by_space_[static_cast<size_t>(def.space)].push_back(def.id);
       Folded& f = folded_[static_cast<size_t>(def.id)];
       f.base.assign(size_t{blocks} * l.fixed_series * l.cells_per_series, 0);
       f.other.assign(size_t{l.fixed_series} * l.cells_per_series, 0);
@@ -180,18 +182,51 @@ void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
 
 std::vector<MetricStore::LiveValue> MetricStore::scan_space(LabelSpaceId space) {
   LabelTable& table = labels(space);
+  const auto& families = families_by_space_[static_cast<size_t>(space)];
   std::vector<LiveValue> live;
-  std::map<std::string, size_t> by_key;
+  live.reserve(table.live() + LabelTable::kProbeWindow);
+  std::vector<uint64_t> tags;  // of live[i], and the first slot it owns
+  std::vector<uint32_t> first_slots;
+  tags.reserve(live.capacity());
+  first_slots.reserve(live.capacity());
+  // A key that owns two slots (see label_table.hpp) owns them within one
+  // probe window: look for an equal key among the live values just before.
+  auto merge_into_recent = [&](uint32_t slot, const std::string& key, uint64_t tag,
+                               size_t candidates_end) {
+    for (size_t j = candidates_end; j-- > 0;) {
+      if (slot - first_slots[j] >= LabelTable::kProbeWindow) break;
+      if (tags[j] == tag && live[j].key == key) {
+        live[j].slots.push_back(slot);
+        return true;
+      }
+    }
+    return false;
+  };
   std::string key, payload;
+  uint64_t tag = 0;
   for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
-    if (table.read_slot(slot, key, payload) == LabelTable::SlotState::live) {
-      const auto [it, inserted] = by_key.try_emplace(key, live.size());
-      if (inserted) live.push_back({key, payload, {}});
-      live[it->second].slots.push_back(slot);
+    if (table.read_slot(slot, key, payload, &tag) == LabelTable::SlotState::live) {
+      if (merge_into_recent(slot, key, tag, live.size())) continue;
+      live.push_back({key, payload, {slot}});
+      tags.push_back(tag);
+      first_slots.push_back(slot);
     } else {
       // Whatever a freed slot counted since the last scrape belongs to __other__.
-      for (const FamilyDef& def : catalogue()) {
-        if (records_events_with_labels(def, space)) fold_slot(def.id, slot);
+      for (const FamilyId id : families) fold_slot(id, slot);
+    }
+  }
+  // Probe windows wrap around the end of the table.
+  size_t wrapped = 0;
+  while (wrapped < live.size() && first_slots[wrapped] < LabelTable::kProbeWindow) ++wrapped;
+  for (size_t i = live.size(); i-- > wrapped;) {
+    if (first_slots[i] + LabelTable::kProbeWindow < table.slot_count()) break;
+    for (size_t j = 0; j < wrapped; ++j) {
+      if (tags[j] == tags[i] && live[j].key == live[i].key) {
+        live[j].slots.insert(live[j].slots.end(), live[i].slots.begin(), live[i].slots.end());
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+        tags.erase(tags.begin() + static_cast<std::ptrdiff_t>(i));
+        first_slots.erase(first_slots.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
       }
     }
   }
@@ -238,9 +273,7 @@ void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>
   for (size_t i = 0; i < evict; ++i) {
     const auto [rank, slot] = ranked[i];
     if (!table.evict(slot)) continue;
-    for (const FamilyDef& family_def : catalogue()) {
-      if (records_events_with_labels(family_def, space)) fold_slot(family_def.id, slot);
-    }
+    for (const FamilyId id : families_by_space_[static_cast<size_t>(space)]) fold_slot(id, slot);
     credit[slot] = rank;
   }
 }
@@ -289,6 +322,7 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
   out.type = exposed_type(def.type);
   const Layout& l = layout(def.id);
   const LabelSpaceDef& space = label_space(def.space);
+  out.metric.reserve(size_t{l.fixed_series} * (live.size() + 1));
 
   auto add_metric = [&](Labels labels) -> prometheus::ClientMetric& {
     out.metric.emplace_back();

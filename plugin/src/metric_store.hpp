@@ -133,6 +133,8 @@ class MetricStore {
 
   std::vector<Layout> layouts_;
   std::array<uint32_t, kFamilyCount> overflow_index_{};
+  // The event families recorded with each label space's values.
+  std::array<std::vector<FamilyId>, kLabelSpaceCount> families_by_space_;
   std::array<std::unique_ptr<LabelTable>, kLabelSpaceCount> tables_;
   std::unique_ptr<CellArena> fixed_cells_;            // thread rows
   std::unique_ptr<CellArena> labeled_cells_;          // one shared row

@@ -57,7 +57,7 @@ TEST(HookDispatcher, MissingHooksBecomeNoOps) {
   dispatcher.dispatch<&nq_hook_table::query_end>(&end);  // must not jump to 0x1
   dispatcher.dispatch<&nq_hook_table::wal_fsync>(static_cast<const nq_wal_fsync_event*>(nullptr));
   EXPECT_EQ(g_calls, 1);
-  EXPECT_TRUE(dispatcher.retire(1s));
+  EXPECT_TRUE(dispatcher.replace(nullptr, 1s));
 }
 
 TEST(HookDispatcher, RetireWaitsForThreadsInsideAndTimesOut) {
@@ -71,10 +71,10 @@ TEST(HookDispatcher, RetireWaitsForThreadsInsideAndTimesOut) {
     dispatcher.dispatch<&nq_hook_table::query_begin>(&ev);
   });
   while (!g_inside.load()) std::this_thread::sleep_for(1ms);
-  EXPECT_FALSE(dispatcher.retire(50ms)) << "a thread is still inside the hook";
+  EXPECT_FALSE(dispatcher.replace(nullptr, 50ms)) << "a thread is still inside the hook";
   g_hold = false;
   caller.join();
-  EXPECT_TRUE(dispatcher.retire(1s));
+  EXPECT_TRUE(dispatcher.replace(nullptr, 1s));
 }
 
 TEST(HookDispatcher, RetireCompletesUnderAConstantStreamOfCalls) {
@@ -91,10 +91,52 @@ TEST(HookDispatcher, RetireCompletesUnderAConstantStreamOfCalls) {
   }
   for (int round = 0; round < 200; ++round) {
     dispatcher.publish(&binding);
-    ASSERT_TRUE(dispatcher.retire(5s)) << "round " << round;
+    ASSERT_TRUE(dispatcher.replace(nullptr, 5s)) << "round " << round;
   }
   stop = true;
   for (auto& c : callers) c.join();
+}
+
+// The instance pointer tells which of two tables a call went through; a call
+// that starts inside the old table after replace() returned is a failure.
+std::atomic<int> g_old_calls{0}, g_new_calls{0};
+std::atomic<bool> g_old_retired{false};
+std::atomic<int> g_calls_after_retire{0};
+void table_begin(nq_plugin_instance* which, nq_thread_slot, const nq_query_begin_event*) {
+  if (which == nullptr) {
+    if (g_old_retired.load()) g_calls_after_retire.fetch_add(1);
+    g_old_calls.fetch_add(1);
+  } else {
+    g_new_calls.fetch_add(1);
+  }
+}
+
+TEST(HookDispatcher, ReplaceSwapsTablesUnderLoadAndNoCallReachesTheOldOneAfter) {
+  const nq_hook_table plugin = table_with(&table_begin);
+  int marker = 0;
+  const Binding old_binding = make_binding(plugin, nullptr);
+  const Binding new_binding = make_binding(plugin, reinterpret_cast<nq_plugin_instance*>(&marker));
+  HookDispatcher dispatcher(2);  // 3 callers: two exclusive (fast path), one shared
+  dispatcher.publish(&old_binding);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 3; ++i) {
+    callers.emplace_back([&] {
+      nq_query_begin_event ev{};
+      while (!stop.load(std::memory_order_relaxed)) {
+        dispatcher.dispatch<&nq_hook_table::query_begin>(&ev);
+      }
+    });
+  }
+  while (g_old_calls.load() < 10000) std::this_thread::yield();
+  ASSERT_TRUE(dispatcher.replace(&new_binding, 5s));
+  g_old_retired = true;
+  const int new_before = g_new_calls.load();
+  while (g_new_calls.load() < new_before + 10000) std::this_thread::yield();
+  stop = true;
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(g_calls_after_retire.load(), 0);
+  RecordProperty("barrier_free_callers", dispatcher.light_readers() ? "yes" : "no");
 }
 
 TEST(ThreadSlots, LiveThreadsGetDistinctSlotsAndShareBeyondTheLimit) {

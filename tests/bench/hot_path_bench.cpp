@@ -1,0 +1,218 @@
+// Cost of recording an event: the real plugin called through the host runtime
+// (dispatch + plugin, as an engine calls it) against prometheus-cpp used
+// naively (Family::Add(labels) per event) and with pre-resolved handles.
+// Run at 1 and 2 threads; the time is CPU time per event pair / event.
+#include <benchmark/benchmark.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <string>
+
+#include "test_engine.hpp"
+
+namespace {
+
+// The plugin, loaded once for the whole run.
+nq_host* plugin_host() {
+  static nq::testing::TestEngine engine;
+  static nq_host* host = [] {
+    engine.settings["listen"] = "127.0.0.1:0";
+    nq_host* h = engine.create_host();
+    char err[512];
+    if (nq_host_load(h, NQ_PLUGIN_PATH, err, sizeof err) != NQ_OK) {
+      std::fprintf(stderr, "nq-bench: cannot load the plugin: %s\n", err);
+      std::abort();
+    }
+    return h;
+  }();
+  return host;
+}
+
+nq_str str(const std::string& s) {
+  return {s.data(), s.size()};
+}
+
+const std::array<std::string, 64>& lock_resources() {
+  static const auto names = [] {
+    std::array<std::string, 64> n;
+    for (size_t i = 0; i < n.size(); ++i) n[i] = "table:orders_" + std::to_string(i);
+    return n;
+  }();
+  return names;
+}
+
+const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+// The families an exporter written with prometheus-cpp would have.
+struct PromCpp {
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Counter>& queries =
+      prometheus::BuildCounter().Name("queries_total").Register(registry);
+  prometheus::Family<prometheus::Histogram>& duration =
+      prometheus::BuildHistogram().Name("query_duration_seconds").Register(registry);
+  prometheus::Family<prometheus::Gauge>& active =
+      prometheus::BuildGauge().Name("active_queries").Register(registry);
+  prometheus::Family<prometheus::Counter>& lock_seconds =
+      prometheus::BuildCounter().Name("lock_wait_seconds_total").Register(registry);
+  prometheus::Family<prometheus::Counter>& lock_waits =
+      prometheus::BuildCounter().Name("lock_waits_total").Register(registry);
+  prometheus::Family<prometheus::Histogram>& lock_duration =
+      prometheus::BuildHistogram().Name("lock_wait_duration_seconds").Register(registry);
+  prometheus::Family<prometheus::Counter>& resource_seconds =
+      prometheus::BuildCounter().Name("lock_resource_wait_seconds_total").Register(registry);
+  prometheus::Family<prometheus::Counter>& ws_sent =
+      prometheus::BuildCounter().Name("websocket_messages_sent_total").Register(registry);
+  prometheus::Family<prometheus::Counter>& ws_bytes =
+      prometheus::BuildCounter().Name("websocket_messages_sent_bytes_total").Register(registry);
+  prometheus::Family<prometheus::Histogram>& ws_latency =
+      prometheus::BuildHistogram().Name("websocket_message_latency_seconds").Register(registry);
+};
+
+PromCpp& promcpp() {
+  static PromCpp p;
+  return p;
+}
+
+// ---- query begin + end: a counter, a histogram, a gauge up and down ----------
+
+void BM_QueryPair_Plugin(benchmark::State& state) {
+  nq_host* host = plugin_host();
+  nq_query_begin_event begin{};
+  begin.struct_size = sizeof begin;
+  begin.query_type = NQ_QUERY_SELECT;
+  nq_query_end_event end{};
+  end.struct_size = sizeof end;
+  end.query_type = NQ_QUERY_SELECT;
+  end.status = NQ_QUERY_SUCCESS;
+  uint64_t d = 0;
+  for (auto _ : state) {
+    nq_host_query_begin(host, &begin);
+    end.duration_ns = (d++ & 0xFFFFF) * 1000;
+    nq_host_query_end(host, &end);
+  }
+}
+
+void BM_QueryPair_PromCppNaive(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  double d = 0;
+  for (auto _ : state) {
+    p.active.Add({}).Increment();
+    p.active.Add({}).Decrement();
+    p.queries.Add({{"query_type", "select"}, {"status", "success"}}).Increment();
+    p.duration.Add({{"query_type", "select"}}, kDurationBuckets).Observe(d);
+    d = d > 1 ? 0 : d + 0.001;
+  }
+}
+
+void BM_QueryPair_PromCppHandles(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  auto& active = p.active.Add({});
+  auto& queries = p.queries.Add({{"query_type", "select"}, {"status", "success"}});
+  auto& duration = p.duration.Add({{"query_type", "select"}}, kDurationBuckets);
+  double d = 0;
+  for (auto _ : state) {
+    active.Increment();
+    active.Decrement();
+    queries.Increment();
+    duration.Observe(d);
+    d = d > 1 ? 0 : d + 0.001;
+  }
+}
+
+// ---- a lock wait on one of 64 named resources ------------------------------
+
+void BM_LockWait_Plugin(benchmark::State& state) {
+  nq_host* host = plugin_host();
+  nq_lock_wait_event e{};
+  e.struct_size = sizeof e;
+  e.lock_type = NQ_LOCK_EXCLUSIVE;
+  e.acquired = 1;
+  size_t i = 0;
+  for (auto _ : state) {
+    e.resource = str(lock_resources()[i++ & 63]);
+    e.wait_ns = 20'000 + (i & 1023);
+    nq_host_lock_wait_end(host, &e);
+  }
+}
+
+void BM_LockWait_PromCppNaive(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& resource = lock_resources()[i++ & 63];
+    const double seconds = 20e-6;
+    p.lock_seconds.Add({{"lock_type", "exclusive"}}).Increment(seconds);
+    p.lock_waits.Add({{"lock_type", "exclusive"}}).Increment();
+    p.lock_duration.Add({{"lock_type", "exclusive"}}, kDurationBuckets).Observe(seconds);
+    p.resource_seconds.Add({{"resource", resource}, {"lock_type", "exclusive"}}).Increment(seconds);
+  }
+}
+
+void BM_LockWait_PromCppHandles(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  auto& seconds_total = p.lock_seconds.Add({{"lock_type", "exclusive"}});
+  auto& waits = p.lock_waits.Add({{"lock_type", "exclusive"}});
+  auto& duration = p.lock_duration.Add({{"lock_type", "exclusive"}}, kDurationBuckets);
+  std::array<prometheus::Counter*, 64> per_resource{};
+  for (size_t r = 0; r < per_resource.size(); ++r) {
+    per_resource[r] =
+        &p.resource_seconds.Add({{"resource", lock_resources()[r]}, {"lock_type", "exclusive"}});
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    const double seconds = 20e-6;
+    seconds_total.Increment(seconds);
+    waits.Increment();
+    duration.Observe(seconds);
+    per_resource[i++ & 63]->Increment(seconds);  // the engine would have to keep this map
+  }
+}
+
+// ---- a WebSocket message sent: two counters and a latency histogram ---------
+
+void BM_WebSocketSend_Plugin(benchmark::State& state) {
+  nq_host* host = plugin_host();
+  nq_ws_message_event e{};
+  e.struct_size = sizeof e;
+  e.bytes = 512;
+  e.latency_ns = 150'000;
+  for (auto _ : state) nq_host_ws_send(host, &e);
+}
+
+void BM_WebSocketSend_PromCppNaive(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  for (auto _ : state) {
+    p.ws_sent.Add({}).Increment();
+    p.ws_bytes.Add({}).Increment(512);
+    p.ws_latency.Add({}, kDurationBuckets).Observe(150e-6);
+  }
+}
+
+void BM_WebSocketSend_PromCppHandles(benchmark::State& state) {
+  PromCpp& p = promcpp();
+  auto& sent = p.ws_sent.Add({});
+  auto& bytes = p.ws_bytes.Add({});
+  auto& latency = p.ws_latency.Add({}, kDurationBuckets);
+  for (auto _ : state) {
+    sent.Increment();
+    bytes.Increment(512);
+    latency.Observe(150e-6);
+  }
+}
+
+}  // namespace
+
+#define NQ_BENCH_THREADS(fn) BENCHMARK(fn)->Threads(1)->Threads(2)
+NQ_BENCH_THREADS(BM_QueryPair_Plugin);
+NQ_BENCH_THREADS(BM_QueryPair_PromCppNaive);
+NQ_BENCH_THREADS(BM_QueryPair_PromCppHandles);
+NQ_BENCH_THREADS(BM_LockWait_Plugin);
+NQ_BENCH_THREADS(BM_LockWait_PromCppNaive);
+NQ_BENCH_THREADS(BM_LockWait_PromCppHandles);
+NQ_BENCH_THREADS(BM_WebSocketSend_Plugin);
+NQ_BENCH_THREADS(BM_WebSocketSend_PromCppNaive);
+NQ_BENCH_THREADS(BM_WebSocketSend_PromCppHandles);

@@ -1,0 +1,104 @@
+// Cost of a scrape: fold the store and serialize it (text 0.0.4 or
+// OpenMetrics, with or without gzip), for 10k and 100k series, against
+// prometheus-cpp's Registry::Collect + TextSerializer on the same number of
+// counter series. The HTTP round trip is not included.
+#include <benchmark/benchmark.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <memory>
+#include <string>
+
+#include "exposition.hpp"
+#include "metric_store.hpp"
+
+namespace {
+
+using namespace nq::metrics;
+
+// Each announced index has two counter series (scans, rows read).
+constexpr uint32_t kSeriesPerIndex = 2;
+
+// A store whose index label space holds enough live values for about `series`
+// series in all, every one of them counted.
+struct FilledStore {
+  explicit FilledStore(uint32_t series) {
+    StoreOptions options;
+    options.exclusive_slots = 4;
+    const uint32_t indexes = series / kSeriesPerIndex;
+    options.bounds[static_cast<size_t>(LabelSpaceId::indexes)] = indexes;
+    store = std::make_unique<MetricStore>(options);
+    LabelTable& table = store->labels(LabelSpaceId::indexes);
+    for (uint32_t i = 0; i < indexes; ++i) {
+      const std::string key = "table_" + std::to_string(i / 16) + '\0' + "idx_" + std::to_string(i);
+      const uint32_t slot = table.find_or_insert(key);
+      store->count(i % 4, FamilyId::index_scans_total, 0, i + 1, slot);
+      store->count(i % 4, FamilyId::index_rows_read_total, 0, 10 * i, slot);
+    }
+  }
+  std::unique_ptr<MetricStore> store;
+  PluginIdentity identity{"0.1.0", "1.0", "bench", 1.7e9, 1.7e9};
+};
+
+FilledStore& filled(uint32_t series) {
+  static FilledStore small(10'000), large(100'000);
+  return series <= 10'000 ? small : large;
+}
+
+void scrape(benchmark::State& state, ExpositionFormat format, bool gzip) {
+  FilledStore& f = filled(static_cast<uint32_t>(state.range(0)));
+  size_t bytes = 0, series = 0;
+  for (auto _ : state) {
+    CollectedMetrics collected = f.store->collect(f.identity);
+    std::string body = render(collected, format);
+    if (gzip) body = gzip_compress(body);
+    bytes = body.size();
+    series = 0;
+    for (const auto& family : collected.families) series += family.metric.size();
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["body_bytes"] = static_cast<double>(bytes);
+}
+
+void BM_Scrape_Plugin_Text(benchmark::State& s) {
+  scrape(s, ExpositionFormat::prometheus_text, false);
+}
+void BM_Scrape_Plugin_TextGzip(benchmark::State& s) {
+  scrape(s, ExpositionFormat::prometheus_text, true);
+}
+void BM_Scrape_Plugin_OpenMetrics(benchmark::State& s) {
+  scrape(s, ExpositionFormat::openmetrics, false);
+}
+void BM_Scrape_Plugin_OpenMetricsGzip(benchmark::State& s) {
+  scrape(s, ExpositionFormat::openmetrics, true);
+}
+
+void BM_Scrape_PromCpp_Text(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  prometheus::Registry registry;
+  auto& family = prometheus::BuildCounter().Name("index_scans_total").Register(registry);
+  for (uint32_t i = 0; i < n; ++i) {
+    family
+        .Add({{"table", "table_" + std::to_string(i / 16)}, {"index", "idx_" + std::to_string(i)}})
+        .Increment(i + 1);
+  }
+  size_t bytes = 0;
+  for (auto _ : state) {
+    const std::string body = prometheus::TextSerializer().Serialize(registry.Collect());
+    bytes = body.size();
+    benchmark::DoNotOptimize(body.data());
+  }
+  state.counters["series"] = n;
+  state.counters["body_bytes"] = static_cast<double>(bytes);
+}
+
+}  // namespace
+
+#define NQ_BENCH_SCRAPE(fn) BENCHMARK(fn)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond)
+NQ_BENCH_SCRAPE(BM_Scrape_Plugin_Text);
+NQ_BENCH_SCRAPE(BM_Scrape_Plugin_TextGzip);
+NQ_BENCH_SCRAPE(BM_Scrape_Plugin_OpenMetrics);
+NQ_BENCH_SCRAPE(BM_Scrape_Plugin_OpenMetricsGzip);
+NQ_BENCH_SCRAPE(BM_Scrape_PromCpp_Text);
