@@ -38,6 +38,13 @@ class CellArena {
   // Sum of the cell over all rows. Concurrent adds may or may not be included.
   uint64_t sum(uint32_t cell) const noexcept;
 
+  // Resets the cell to zero and returns what it held. Only for an arena
+  // without exclusive rows, where every add is atomic, so none is lost.
+  uint64_t take(uint32_t cell) noexcept {
+    std::atomic<uint64_t>& c = at(exclusive_slots_, cell);
+    return c.load(std::memory_order_relaxed) == 0 ? 0 : c.exchange(0, std::memory_order_relaxed);
+  }
+
   uint32_t cells() const noexcept { return cells_; }
   uint32_t exclusive_slots() const noexcept { return exclusive_slots_; }
   size_t memory_bytes() const noexcept;

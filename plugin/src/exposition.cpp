@@ -40,6 +40,10 @@ void append_uint(std::string& out, uint64_t value) {
 
 // Escapes \ and newline, and " where the grammar asks for it.
 void append_escaped(std::string& out, std::string_view text, bool escape_quote) {
+  if (text.find_first_of(escape_quote ? "\\\n\"" : "\\\n") == std::string_view::npos) {
+    out += text;  // the common case: nothing to escape
+    return;
+  }
   for (const char c : text) {
     switch (c) {
       case '\\':
@@ -97,50 +101,52 @@ class FamilyWriter {
   }
 
   void write_metric(std::string_view name, const prometheus::ClientMetric& m) {
+    labels_.clear();
+    for (const Label& l : m.label) append_label(labels_, l);
     switch (family_.type) {
       case prometheus::MetricType::Counter:
-        sample(name, openmetrics_ ? "_total" : "", m.label, nullptr, m.counter.value);
-        write_created(name, m);
+        sample(name, openmetrics_ ? "_total" : "", labels_, m.counter.value);
+        write_created(name);
         break;
       case prometheus::MetricType::Gauge:
-        sample(name, "", m.label, nullptr, m.gauge.value);
+        sample(name, "", labels_, m.gauge.value);
         break;
       case prometheus::MetricType::Histogram:
         for (const auto& bucket : m.histogram.bucket) {
-          le_.clear();
-          append_number(le_, bucket.upper_bound);
-          const Label le{"le", le_};
-          sample(name, "_bucket", m.label, &le, static_cast<double>(bucket.cumulative_count));
+          bucket_labels_ = labels_;
+          bucket_labels_ += labels_.empty() ? "{le=\"" : ",le=\"";
+          append_number(bucket_labels_, bucket.upper_bound);
+          bucket_labels_ += '"';
+          sample(name, "_bucket", bucket_labels_, static_cast<double>(bucket.cumulative_count));
         }
-        sample(name, "_count", m.label, nullptr, static_cast<double>(m.histogram.sample_count));
-        sample(name, "_sum", m.label, nullptr, m.histogram.sample_sum);
-        write_created(name, m);
+        sample(name, "_count", labels_, static_cast<double>(m.histogram.sample_count));
+        sample(name, "_sum", labels_, m.histogram.sample_sum);
+        write_created(name);
         break;
       default:
-        sample(name, "", m.label, nullptr, m.untyped.value);
+        sample(name, "", labels_, m.untyped.value);
     }
   }
 
-  void write_created(std::string_view name, const prometheus::ClientMetric& m) {
-    if (openmetrics_ && !std::isnan(created_)) sample(name, "_created", m.label, nullptr, created_);
+  void write_created(std::string_view name) {
+    if (openmetrics_ && !std::isnan(created_)) sample(name, "_created", labels_, created_);
   }
 
-  void sample(std::string_view name, std::string_view suffix, const std::vector<Label>& labels,
-              const Label* extra, double value) {
+  // Appends `name="value"` to an open label block ({a="x" without the closing brace).
+  static void append_label(std::string& block, const Label& l) {
+    block += block.empty() ? '{' : ',';
+    block += l.name;
+    block += "=\"";
+    append_escaped(block, l.value, true);
+    block += '"';
+  }
+
+  void sample(std::string_view name, std::string_view suffix, std::string_view label_block,
+              double value) {
     out_ += name;
     out_ += suffix;
-    if (!labels.empty() || extra != nullptr) {
-      char separator = '{';
-      auto label = [&](const Label& l) {
-        out_ += separator;
-        out_ += l.name;
-        out_ += "=\"";
-        append_escaped(out_, l.value, true);
-        out_ += '"';
-        separator = ',';
-      };
-      for (const Label& l : labels) label(l);
-      if (extra != nullptr) label(*extra);
+    if (!label_block.empty()) {
+      out_ += label_block;
       out_ += '}';
     }
     out_ += ' ';
@@ -156,7 +162,8 @@ class FamilyWriter {
   bool openmetrics_;
   const prometheus::MetricFamily& family_;
   double created_;
-  std::string le_;
+  std::string labels_;         // the current series' label block, without "}"
+  std::string bucket_labels_;  // the same with le="..."
 };
 
 std::string_view trim(std::string_view s) {

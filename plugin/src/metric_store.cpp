@@ -120,9 +120,7 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
       l.first_cell = labeled_total;
       labeled_total += blocks * l.fixed_series * l.cells_per_series;
       families_by_space_[static_cast<size_t>(def.space)].push_back(def.id);
-      Folded& f = folded_[static_cast<size_t>(def.id)];
-      f.base.assign(size_t{blocks} * l.fixed_series * l.cells_per_series, 0);
-      f.other.assign(size_t{l.fixed_series} * l.cells_per_series, 0);
+      other_[static_cast<size_t>(def.id)].assign(size_t{l.fixed_series} * l.cells_per_series, 0);
     }
   }
   fixed_cells_ = std::make_unique<CellArena>(fixed_total, options.exclusive_slots);
@@ -160,22 +158,19 @@ size_t MetricStore::memory_bytes() const noexcept {
   return bytes;
 }
 
-uint64_t MetricStore::exposed(const Layout& l, const Folded& f, uint32_t label_slot,
-                              uint32_t series, uint32_t c) const noexcept {
-  const uint32_t index = cell(l, label_slot, series) + c;
-  const uint64_t value = l.arena->sum(index);
-  return f.base.empty() ? value : value - f.base[index - l.first_cell];
+uint64_t MetricStore::exposed(const Layout& l, uint32_t label_slot, uint32_t series,
+                              uint32_t c) const noexcept {
+  return l.arena->sum(cell(l, label_slot, series) + c);
 }
 
 void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
   const Layout& l = layout(id);
-  Folded& f = folded_[static_cast<size_t>(id)];
+  std::vector<uint64_t>& other = other_[static_cast<size_t>(id)];
   for (uint32_t s = 0; s < l.fixed_series; ++s) {
     for (uint32_t c = 0; c < l.cells_per_series; ++c) {
-      const uint32_t index = cell(l, label_slot, s) + c;
-      const uint64_t value = l.arena->sum(index);
-      f.other[s * l.cells_per_series + c] += value - f.base[index - l.first_cell];
-      f.base[index - l.first_cell] = value;
+      // Labeled cells live in the shared row (atomic adds): taking the value
+      // loses no concurrent increment.
+      other[s * l.cells_per_series + c] += labeled_cells_->take(cell(l, label_slot, s) + c);
     }
   }
 }
@@ -254,14 +249,13 @@ void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>
   // Space-saving: a value's rank is what it counted plus what its slot's earlier
   // owner counted when it was evicted; the lowest ranks make room.
   const Layout& l = layout(rank_family->id);
-  const Folded& f = folded_[static_cast<size_t>(rank_family->id)];
   auto& credit = credit_[static_cast<size_t>(space)];
   std::vector<std::pair<double, uint32_t>> ranked;
   for (const LiveValue& v : live) {
     for (const uint32_t slot : v.slots) {
       double rank = credit[slot];
       for (uint32_t s = 0; s < l.fixed_series; ++s) {
-        rank += static_cast<double>(static_cast<int64_t>(exposed(l, f, slot, s, 0)));
+        rank += static_cast<double>(static_cast<int64_t>(exposed(l, slot, s, 0)));
       }
       ranked.emplace_back(rank, slot);
     }
@@ -390,12 +384,12 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
       }
       break;
     case Source::events: {
-      const Folded& f = folded_[static_cast<size_t>(def.id)];
+      const std::vector<uint64_t>& other = other_[static_cast<size_t>(def.id)];
       if (def.space == LabelSpaceId::none) {
         for (uint32_t s = 0; s < l.fixed_series; ++s) {
           Labels labels;
           append_fixed_labels(def, s, labels);
-          fill(add_metric(std::move(labels)), [&](uint32_t c) { return exposed(l, f, 0, s, c); });
+          fill(add_metric(std::move(labels)), [&](uint32_t c) { return exposed(l, 0, s, c); });
         }
         break;
       }
@@ -405,7 +399,7 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
           append_fixed_labels(def, s, labels);
           fill(add_metric(std::move(labels)), [&](uint32_t c) {
             uint64_t total = 0;
-            for (const uint32_t slot : v.slots) total += exposed(l, f, slot, s, c);
+            for (const uint32_t slot : v.slots) total += exposed(l, slot, s, c);
             return total;
           });
         }
@@ -415,7 +409,7 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
         Labels labels = overflow_labels(space);
         append_fixed_labels(def, s, labels);
         fill(add_metric(std::move(labels)), [&](uint32_t c) {
-          return exposed(l, f, overflow, s, c) + f.other[s * l.cells_per_series + c];
+          return exposed(l, overflow, s, c) + other[s * l.cells_per_series + c];
         });
       }
       break;

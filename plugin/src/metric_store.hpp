@@ -108,11 +108,6 @@ class MetricStore {
     return l.first_cell + (label_slot * l.fixed_series + series) * l.cells_per_series;
   }
 
-  // Scrape-side bookkeeping of a family with engine-valued labels.
-  struct Folded {
-    std::vector<uint64_t> base;   // per cell: value already attributed elsewhere
-    std::vector<uint64_t> other;  // per fixed series and cell: folded into __other__
-  };
   struct ScrapeContext {
     const PluginIdentity& identity;
     std::optional<ProcessSample> process;
@@ -123,7 +118,7 @@ class MetricStore {
     std::vector<uint32_t> slots;  // more than one only after a rare insert race
   };
 
-  uint64_t exposed(const Layout& l, const Folded& f, uint32_t label_slot, uint32_t series,
+  uint64_t exposed(const Layout& l, uint32_t label_slot, uint32_t series,
                    uint32_t c) const noexcept;
   void fold_slot(FamilyId id, uint32_t label_slot);
   std::vector<LiveValue> scan_space(LabelSpaceId space);
@@ -141,7 +136,9 @@ class MetricStore {
   std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
 
   std::mutex scrape_mutex_;  // guards everything below; scrape side only
-  std::array<Folded, kFamilyCount> folded_;
+  // Per family with engine-valued labels, per fixed series and cell: what
+  // freed or evicted label slots counted, exposed in the "__other__" series.
+  std::array<std::vector<uint64_t>, kFamilyCount> other_;
   std::array<uint64_t, kLabelSpaceCount> overflow_seen_{};
   std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
 };
