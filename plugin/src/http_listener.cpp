@@ -6,9 +6,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace nq::metrics {
 namespace {
@@ -19,6 +25,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 constexpr auto kReadTimeout = std::chrono::seconds(10);
+constexpr auto kDrainTimeout = std::chrono::seconds(1);
 constexpr uint32_t kHeaderLimit = 8 * 1024;
 constexpr int kListenBacklog = 64;
 
@@ -71,11 +78,32 @@ Response route(const http::request<http::empty_body>& req, const HttpEndpoints& 
   return make_response(req, http::status::not_found, "text/plain", "Not Found\n", name);
 }
 
+// What sessions share with the listener. `stopping` is only touched on the
+// serving thread; `sessions` is read by stop() on another.
+struct ServingState {
+  bool stopping = false;
+  std::atomic<int> sessions{0};
+};
+
 // One client connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpEndpoints& endpoints, spdlog::logger& log)
-      : stream_(std::move(socket)), endpoints_(endpoints), log_(log) {}
+  Session(tcp::socket socket, const HttpEndpoints& endpoints, spdlog::logger& log,
+          ServingState& state)
+      : stream_(std::move(socket)), endpoints_(endpoints), log_(log), state_(state) {
+    state_.sessions.fetch_add(1);
+  }
+  ~Session() { state_.sessions.fetch_sub(1); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // On stop: a connection waiting for its next request is closed now; one
+  // being answered is closed after its response.
+  void stop_if_idle() {
+    if (!idle_) return;
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(),
@@ -84,6 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read() {
+    idle_ = true;
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(kReadTimeout);
@@ -92,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec, size_t) {
+    idle_ = false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted) {
       return close();
@@ -123,7 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_write(beast::error_code ec, size_t) {
     if (ec) return;
-    if (!response_.keep_alive()) return close();
+    if (!response_.keep_alive() || state_.stopping) return close();
     read();
   }
 
@@ -138,6 +168,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Response response_;
   const HttpEndpoints& endpoints_;
   spdlog::logger& log_;
+  ServingState& state_;
+  bool idle_ = false;
 };
 
 }  // namespace
@@ -150,7 +182,10 @@ struct HttpListener::Impl {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (!acceptor.is_open()) return;
       if (!ec) {
-        std::make_shared<Session>(std::move(socket), endpoints, *log)->start();
+        auto session = std::make_shared<Session>(std::move(socket), endpoints, *log, state);
+        std::erase_if(sessions, [](const auto& s) { return s.expired(); });
+        sessions.push_back(session);
+        session->start();
       } else {
         log->warn("accept failed: {}", ec.message());
       }
@@ -161,6 +196,8 @@ struct HttpListener::Impl {
   ListenAddress address;
   HttpEndpoints endpoints;
   std::shared_ptr<spdlog::logger> log;
+  ServingState state;
+  std::vector<std::weak_ptr<Session>> sessions;  // serving thread only
   net::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
@@ -174,15 +211,23 @@ HttpListener::~HttpListener() {
   stop();
 }
 
-bool HttpListener::start(std::string& error) {
+bool HttpListener::start(std::string& error, int adopted_socket) {
   Impl& s = *impl_;
   beast::error_code ec;
-  const auto ip = net::ip::make_address(s.address.host, ec);
-  const tcp::endpoint endpoint{ip, s.address.port};
-  if (!ec) s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(kListenBacklog, ec);
+  if (adopted_socket >= 0) {
+    sockaddr_storage local{};
+    socklen_t len = sizeof local;
+    ::getsockname(adopted_socket, reinterpret_cast<sockaddr*>(&local), &len);
+    s.acceptor.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), adopted_socket, ec);
+    if (ec) ::close(adopted_socket);
+  } else {
+    const auto ip = net::ip::make_address(s.address.host, ec);
+    const tcp::endpoint endpoint{ip, s.address.port};
+    if (!ec) s.acceptor.open(endpoint.protocol(), ec);
+    if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) s.acceptor.bind(endpoint, ec);
+    if (!ec) s.acceptor.listen(kListenBacklog, ec);
+  }
   if (ec) {
     error = "cannot listen on " + s.address.to_string() + ": " + ec.message();
     beast::error_code ignored;
@@ -205,13 +250,26 @@ void HttpListener::stop() noexcept {
   Impl& s = *impl_;
   if (!s.thread.joinable()) return;
   net::post(s.io, [&s] {
+    s.state.stopping = true;
     beast::error_code ignored;
     s.acceptor.close(ignored);
+    for (const auto& weak : s.sessions) {
+      if (const auto session = weak.lock()) session->stop_if_idle();
+    }
   });
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (s.state.sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   s.io.stop();
   s.thread.join();
   beast::error_code ignored;
   s.acceptor.close(ignored);
+}
+
+int HttpListener::duplicate_socket() const noexcept {
+  if (!impl_->acceptor.is_open()) return -1;
+  return ::fcntl(impl_->acceptor.native_handle(), F_DUPFD_CLOEXEC, 0);
 }
 
 ListenAddress HttpListener::bound_address() const {

@@ -32,10 +32,19 @@ class HttpListener {
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
-  // Binds, listens and starts serving. On failure returns false with a
-  // message such as "cannot listen on 127.0.0.1:9470: Address already in use".
-  bool start(std::string& error);
+  // Binds, listens and starts serving; with `adopted_socket` >= 0, serves that
+  // listening socket instead (handed over by the previous copy of the plugin
+  // on hot reload) and owns it. On failure returns false with a message such
+  // as "cannot listen on 127.0.0.1:9470: Address already in use".
+  bool start(std::string& error, int adopted_socket = -1);
+  // Stops accepting, lets requests being served finish (up to a second),
+  // then closes every connection. Connections the kernel queued meanwhile
+  // stay queued for whoever else holds the socket.
   void stop() noexcept;
+
+  // A duplicate of the listening socket for the next copy of the plugin, or
+  // -1 when not listening.
+  int duplicate_socket() const noexcept;
 
   // The bound address (the real port when the settings asked for port 0).
   ListenAddress bound_address() const;

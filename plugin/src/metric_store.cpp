@@ -205,7 +205,7 @@ std::vector<MetricStore::LiveValue> MetricStore::scan_space(LabelSpaceId space) 
       live.push_back({key, payload, {slot}});
       tags.push_back(tag);
       first_slots.push_back(slot);
-    } else {
+    } else if (!exporting_) {
       // Whatever a freed slot counted since the last scrape belongs to __other__.
       for (const FamilyId id : families) fold_slot(id, slot);
     }
@@ -279,6 +279,7 @@ CollectedMetrics MetricStore::collect(const PluginIdentity& identity) {
     if (space.id == LabelSpaceId::none) continue;
     auto& values = live[static_cast<size_t>(space.id)];
     values = scan_space(space.id);
+    if (exporting_) continue;  // slots keep their values until the hand-over is done
     evict_coldest(space.id, values);
     if (space.keep_heaviest) values = scan_space(space.id);  // without the evicted ones
   }
@@ -383,37 +384,16 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
         add_metric(std::move(labels)).gauge.value = 1;
       }
       break;
-    case Source::events: {
-      const std::vector<uint64_t>& other = other_[static_cast<size_t>(def.id)];
-      if (def.space == LabelSpaceId::none) {
-        for (uint32_t s = 0; s < l.fixed_series; ++s) {
-          Labels labels;
-          append_fixed_labels(def, s, labels);
-          fill(add_metric(std::move(labels)), [&](uint32_t c) { return exposed(l, 0, s, c); });
+    case Source::events:
+      for_each_event_series(def, live, [&](const LiveValue* value, uint32_t s, auto&& cells) {
+        Labels labels;
+        if (def.space != LabelSpaceId::none) {
+          labels = value != nullptr ? key_labels(space, value->key) : overflow_labels(space);
         }
-        break;
-      }
-      for (const LiveValue& v : live) {
-        for (uint32_t s = 0; s < l.fixed_series; ++s) {
-          Labels labels = key_labels(space, v.key);
-          append_fixed_labels(def, s, labels);
-          fill(add_metric(std::move(labels)), [&](uint32_t c) {
-            uint64_t total = 0;
-            for (const uint32_t slot : v.slots) total += exposed(l, slot, s, c);
-            return total;
-          });
-        }
-      }
-      const uint32_t overflow = labels_const(def.space).overflow_slot();
-      for (uint32_t s = 0; s < l.fixed_series; ++s) {
-        Labels labels = overflow_labels(space);
         append_fixed_labels(def, s, labels);
-        fill(add_metric(std::move(labels)), [&](uint32_t c) {
-          return exposed(l, overflow, s, c) + other[s * l.cells_per_series + c];
-        });
-      }
+        fill(add_metric(std::move(labels)), cells);
+      });
       break;
-    }
   }
   return out;
 }

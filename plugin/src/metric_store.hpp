@@ -26,6 +26,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "cell_arena.hpp"
@@ -92,6 +94,16 @@ class MetricStore {
 
   size_t memory_bytes() const noexcept;
 
+  // ---- Hot reload (see metric_store_state.cpp). export_state() encodes what
+  // changed since its previous call (everything the first time) and holds
+  // back the folding and eviction of label slots until reset_export(), so
+  // that series keep their identity between the two exports of a reload.
+  // import_state() adds an exported state to this store; it may run while
+  // hooks record, and checks the whole state before it adds anything.
+  std::string export_state();
+  bool import_state(std::string_view state, std::string& error);
+  void reset_export();
+
  private:
   struct Layout {
     CellArena* arena = nullptr;
@@ -123,6 +135,12 @@ class MetricStore {
   void fold_slot(FamilyId id, uint32_t label_slot);
   std::vector<LiveValue> scan_space(LabelSpaceId space);
   void evict_coldest(LabelSpaceId space, const std::vector<LiveValue>& live);
+  // Calls visit(value, fixed_series, cells) for every series of an events
+  // family: `value` is the engine-valued label value, nullptr for the fixed
+  // series of a family without one and for "__other__"; cells(c) reads cell c.
+  template <typename Visit>
+  void for_each_event_series(const FamilyDef& def, const std::vector<LiveValue>& live,
+                             Visit&& visit) const;
   prometheus::MetricFamily collect_family(const FamilyDef& def, const ScrapeContext& context,
                                           const std::vector<LiveValue>& live) const;
 
@@ -135,12 +153,44 @@ class MetricStore {
   std::unique_ptr<CellArena> labeled_cells_;          // one shared row
   std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
 
+  bool import_records(std::string_view state, bool apply, std::string& error);
+
   std::mutex scrape_mutex_;  // guards everything below; scrape side only
+  bool exporting_ = false;
+  std::unordered_map<std::string, std::vector<uint64_t>> exported_;  // by series: cells sent
   // Per family with engine-valued labels, per fixed series and cell: what
   // freed or evicted label slots counted, exposed in the "__other__" series.
   std::array<std::vector<uint64_t>, kFamilyCount> other_;
   std::array<uint64_t, kLabelSpaceCount> overflow_seen_{};
   std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
 };
+
+template <typename Visit>
+inline void MetricStore::for_each_event_series(const FamilyDef& def, const std::vector<LiveValue>& live,
+                                        Visit&& visit) const {
+  const Layout& l = layout(def.id);
+  if (def.space == LabelSpaceId::none) {
+    for (uint32_t s = 0; s < l.fixed_series; ++s) {
+      visit(nullptr, s, [&](uint32_t c) { return exposed(l, 0, s, c); });
+    }
+    return;
+  }
+  for (const LiveValue& v : live) {
+    for (uint32_t s = 0; s < l.fixed_series; ++s) {
+      visit(&v, s, [&](uint32_t c) {
+        uint64_t total = 0;
+        for (const uint32_t slot : v.slots) total += exposed(l, slot, s, c);
+        return total;
+      });
+    }
+  }
+  const std::vector<uint64_t>& other = other_[static_cast<size_t>(def.id)];
+  const uint32_t overflow = labels_const(def.space).overflow_slot();
+  for (uint32_t s = 0; s < l.fixed_series; ++s) {
+    visit(nullptr, s, [&](uint32_t c) {
+      return exposed(l, overflow, s, c) + other[s * l.cells_per_series + c];
+    });
+  }
+}
 
 }  // namespace nq::metrics

@@ -4,22 +4,29 @@
 // Thread-safety: create/import/start/stop/export/destroy are called by the host
 // one at a time. Hook functions run concurrently on engine threads and only
 // touch the instance's EventRecorder (wait-free). No exception leaves here.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "engine_log.hpp"
 #include "event_recorder.hpp"
 #include "exposition.hpp"
 #include "http_listener.hpp"
 #include "plugin_settings.hpp"
+#include "state_codec.hpp"
 
 namespace {
 
 using namespace nq::metrics;
 
 constexpr uint32_t kMaxExclusiveSlots = 256;
+constexpr uint32_t kReloadSuccess = 0;  // series of neuroquantum_plugin_reloads_total{result}
+constexpr uint32_t kReloadFailure = 1;
 
 void copy_message(const std::string& message, char* err, size_t err_cap) noexcept {
   if (err == nullptr || err_cap == 0) return;
@@ -75,6 +82,10 @@ struct nq_plugin_instance {
     return body;
   }
 
+  ~nq_plugin_instance() {
+    if (adopted_socket >= 0) ::close(adopted_socket);
+  }
+
   const nq_engine_services& services;
   Settings settings;
   std::shared_ptr<spdlog::logger> log;
@@ -82,6 +93,11 @@ struct nq_plugin_instance {
   EventRecorder recorder;
   PluginIdentity identity;
   std::unique_ptr<HttpListener> listener;
+  // Hot reload: the listening socket handed over by the previous copy, until
+  // start() serves it; and the state being exported, until the host takes it.
+  int adopted_socket = -1;
+  bool socket_handed_over = false;
+  std::optional<std::string> pending_export;
 };
 
 namespace {
@@ -116,7 +132,8 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
     auto listener =
         std::make_unique<HttpListener>(self->settings.listen, std::move(endpoints), self->log);
     std::string error;
-    if (!listener->start(error)) {
+    const int adopted = std::exchange(self->adopted_socket, -1);
+    if (!listener->start(error, adopted)) {
       self->log->error("{}", error);
       copy_message(error, err, err_cap);
       return NQ_ERR_START_FAILED;
@@ -141,6 +158,122 @@ void stop(nq_plugin_instance* self) {
 
 void destroy(nq_plugin_instance* self) {
   delete self;
+}
+
+// ---- Hot reload ------------------------------------------------------------
+// The plugin's state: a header (format, build id, when the counters started,
+// the listening socket for the next copy) and the metric store's records.
+
+constexpr std::string_view kStateMagic = "NQMETRIC";
+constexpr uint32_t kStateFormat = 1;
+
+std::string encode_state(nq_plugin_instance& self) {
+  StateWriter w;
+  w.bytes() += kStateMagic;
+  w.put(kStateFormat);
+  w.put_string(self.identity.build_id);
+  w.put(self.identity.counters_since_seconds);
+  // The socket goes with the first export only: the new copy serves it once
+  // this one has stopped, so that a scrape never finds the port closed.
+  int socket = -1;
+  if (!self.socket_handed_over && self.listener) {
+    socket = self.listener->duplicate_socket();
+    self.socket_handed_over = socket >= 0;
+  }
+  w.put(static_cast<int32_t>(socket));
+  w.put_string(self.listener ? self.listener->bound_address().to_string() : std::string());
+  w.put_string(self.store.export_state());
+  return std::move(w.bytes());
+}
+
+nq_status export_state(nq_plugin_instance* self, void* state, size_t state_cap,
+                       size_t* state_len) {
+  try {
+    if (!self->pending_export) self->pending_export = encode_state(*self);
+    if (state_len != nullptr) *state_len = self->pending_export->size();
+    if (state == nullptr || state_cap < self->pending_export->size()) {
+      return NQ_ERR_BUFFER_TOO_SMALL;
+    }
+    std::memcpy(state, self->pending_export->data(), self->pending_export->size());
+    self->pending_export.reset();
+    return NQ_OK;
+  } catch (const std::exception& e) {
+    self->log->error("exporting state failed: {}", e.what());
+    return NQ_ERR_INTERNAL;
+  }
+}
+
+// Takes the socket of the previous copy when it listens where this one would.
+void adopt_socket(nq_plugin_instance& self, int socket, const std::string& address) {
+  const ListenAddress& wanted = self.settings.listen;
+  auto host_part = [](std::string_view a) { return a.substr(0, a.rfind(':')); };
+  // Port 0 in the settings means "any port": the one already bound will do.
+  const bool same = wanted.port != 0 ? address == wanted.to_string()
+                                     : host_part(address) == host_part(wanted.to_string());
+  if (same && self.adopted_socket < 0) {
+    self.adopted_socket = socket;
+  } else {
+    ::close(socket);
+  }
+}
+
+nq_status import_state(nq_plugin_instance* self, const void* state, size_t state_len, char* err,
+                       size_t err_cap) {
+  try {
+    const std::string_view bytes(static_cast<const char*>(state), state == nullptr ? 0 : state_len);
+    if (!bytes.starts_with(kStateMagic)) {
+      copy_message("import_state: not a state of nq_metrics", err, err_cap);
+      return NQ_ERR_STATE_REJECTED;
+    }
+    StateReader r(bytes.substr(kStateMagic.size()));
+    const auto format = r.get<uint32_t>();
+    if (r.ok() && format > kStateFormat) {
+      copy_message("import_state: state format " + std::to_string(format) +
+                       " is newer than this build reads (" + std::to_string(kStateFormat) + ")",
+                   err, err_cap);
+      return NQ_ERR_STATE_REJECTED;
+    }
+    const std::string_view previous_build = r.get_string();
+    const auto counters_since = r.get<double>();
+    const auto socket = r.get<int32_t>();
+    const std::string_view address = r.get_string();
+    const std::string_view store_state = r.get_string();
+    std::string error = "the state is truncated";
+    if (!r.ok() || !self->store.import_state(store_state, error)) {
+      if (socket >= 0) ::close(socket);
+      copy_message("import_state: " + error, err, err_cap);
+      return NQ_ERR_STATE_REJECTED;
+    }
+    self->identity.counters_since_seconds =
+        std::min(self->identity.counters_since_seconds, counters_since);
+    if (socket >= 0) adopt_socket(*self, socket, std::string(address));
+    self->log->debug("imported {} bytes of state from build {}", bytes.size(), previous_build);
+    return NQ_OK;
+  } catch (const std::exception& e) {
+    copy_message(std::string("import_state: ") + e.what(), err, err_cap);
+    return NQ_ERR_STATE_REJECTED;
+  }
+}
+
+void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
+  if (report == nullptr || report->struct_size < sizeof(nq_reload_report)) return;
+  const std::string_view message(report->message.data != nullptr ? report->message.data : "",
+                                 report->message.data != nullptr ? report->message.len : 0);
+  if (report->status == NQ_OK) {
+    self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadSuccess);
+    self->log->info("reloaded: build {} took over from build {} ({} us pause)",
+                    self->identity.build_id,
+                    std::string_view(report->previous_build_id.data,
+                                     report->previous_build_id.data != nullptr
+                                         ? report->previous_build_id.len
+                                         : 0),
+                    report->pause_ns / 1000);
+  } else {
+    // This copy keeps serving: it exports everything again next time.
+    self->store.reset_export();
+    self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadFailure);
+    self->log->error("reload failed, this copy keeps serving: {}", message);
+  }
 }
 
 #define NQ_METRICS_DEFINE_HOOK(name, event_type, doc)                   \
@@ -171,12 +304,13 @@ const nq_plugin_descriptor kDescriptor = {
     {kVersion.data(), kVersion.size()},
     {kBuildId.data(), kBuildId.size()},
     &create,
-    nullptr,  // import_state: hand-over of state arrives with hot reload
+    &import_state,
     &start,
     &stop,
-    nullptr,  // export_state: idem
+    &export_state,
     &destroy,
     &kHooks,
+    &reload_finished,
 };
 
 }  // namespace

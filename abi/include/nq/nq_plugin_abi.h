@@ -45,7 +45,7 @@ extern "C" {
 /* ---- Versions ----------------------------------------------------------- */
 
 #define NQ_ABI_VERSION_MAJOR 1
-#define NQ_ABI_VERSION_MINOR 0
+#define NQ_ABI_VERSION_MINOR 1
 #define NQ_ABI_MAKE_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define NQ_ABI_VERSION NQ_ABI_MAKE_VERSION(NQ_ABI_VERSION_MAJOR, NQ_ABI_VERSION_MINOR)
 #define NQ_ABI_MAJOR_OF(version) (((uint32_t)(version)) >> 16)
@@ -419,6 +419,16 @@ typedef struct nq_engine_services {
   int64_t (*config_lookup)(void* engine_context, nq_str key, char* value, size_t value_cap);
 } nq_engine_services;
 
+/* ---- Hot reload (ABI 1.1) ------------------------------------------------ */
+
+typedef struct nq_reload_report {
+  uint32_t struct_size;
+  nq_status status;         /* NQ_OK: the reload succeeded; else why it failed */
+  nq_str message;           /* what failed, or empty */
+  nq_str previous_build_id; /* on success: the build id of the copy replaced */
+  uint64_t pause_ns;        /* time the host waited for threads to leave the old copy */
+} nq_reload_report;
+
 /* ---- The plugin descriptor ---------------------------------------------- */
 
 typedef struct nq_plugin_descriptor {
@@ -430,22 +440,32 @@ typedef struct nq_plugin_descriptor {
   /* Creates an instance from the engine's services and the plugin's settings. */
   nq_status (*create)(const nq_engine_services* services, nq_plugin_instance** out, char* err,
                       size_t err_cap);
-  /* Takes over the state exported by an earlier copy (hot reload); called after
-   * create() and before start(). May be NULL: the plugin keeps no state. */
+  /* Adds state exported by an earlier copy (hot reload) to this instance.
+   * Called after create(), once before the new copy's hooks are published and
+   * once more after (hooks may be running then), always before start(). A
+   * state the plugin cannot read is refused with NQ_ERR_STATE_REJECTED and a
+   * message. May be NULL: the plugin keeps no state. */
   nq_status (*import_state)(nq_plugin_instance* self, const void* state, size_t state_len,
                             char* err, size_t err_cap);
   /* Starts the plugin's own threads and listeners. */
   nq_status (*start)(nq_plugin_instance* self, char* err, size_t err_cap);
   /* Stops what start() started; hooks may still be called until destroy(). */
   void (*stop)(nq_plugin_instance* self);
-  /* Writes the instance's state for a later copy to import_state(). With
-   * state == NULL or state_cap too small, sets *state_len to the size needed
-   * and returns NQ_ERR_BUFFER_TOO_SMALL. May be NULL. */
+  /* Writes the instance's state for a later copy's import_state(): the first
+   * call everything, each later call only what changed since the call before
+   * (a reload exports once while the old copy still runs and once after it
+   * went quiet). With state == NULL or state_cap too small, sets *state_len to
+   * the size needed and returns NQ_ERR_BUFFER_TOO_SMALL; the state is kept
+   * until a call with room takes it. May be NULL. */
   nq_status (*export_state)(nq_plugin_instance* self, void* state, size_t state_cap,
                             size_t* state_len);
   /* Frees the instance. No hook is called on it afterwards. */
   void (*destroy)(nq_plugin_instance* self);
   const nq_hook_table* hooks;
+  /* ABI 1.1. Tells the copy that serves after a reload how the reload went:
+   * the new copy on success, the old one (which keeps serving) on failure.
+   * May be NULL. */
+  void (*reload_finished)(nq_plugin_instance* self, const nq_reload_report* report);
 } nq_plugin_descriptor;
 
 /*
