@@ -1,10 +1,12 @@
 // The C API of the host runtime (nq_host.h) on top of PluginLibrary and
 // HookDispatcher. No exception leaves this file.
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "hook_dispatcher.hpp"
 #include "nq/nq_host.h"
@@ -21,11 +23,33 @@ constexpr uint32_t kDefaultThreadSlots = 64;
 constexpr std::chrono::seconds kDefaultQuiesceTimeout{5};
 constexpr size_t kPluginErrorCap = 512;
 
+// Sizes of the option and info structs of the first release, which callers
+// built against it still pass.
+constexpr size_t kOptionsSizeV1 = offsetof(nq_host_options, unload_policy);
+constexpr size_t kInfoSizeV1 = offsetof(nq_host_plugin_info, loaded_from);
+
 // One loaded, started plugin and the table the dispatcher calls.
 struct LoadedPlugin {
   PluginLibrary library;
   nq_plugin_instance* instance = nullptr;
   Binding binding{};
+
+  const nq_plugin_descriptor& descriptor() const { return library.descriptor(); }
+  bool has_reload_finished() const {
+    return descriptor().struct_size >=
+               offsetof(nq_plugin_descriptor, reload_finished) + sizeof(void*) &&
+           descriptor().reload_finished != nullptr;
+  }
+  void report_reload(nq_status status, const std::string& message, const std::string& previous,
+                     uint64_t pause_ns) const {
+    if (!has_reload_finished()) return;
+    const nq_reload_report report{sizeof(nq_reload_report),
+                                  status,
+                                  {message.data(), message.size()},
+                                  {previous.data(), previous.size()},
+                                  pause_ns};
+    descriptor().reload_finished(instance, &report);
+  }
 };
 
 void copy_message(const std::string& message, char* err, size_t err_cap) {
@@ -39,6 +63,10 @@ std::string plugin_name(const nq_plugin_descriptor& d) {
   return d.name.data != nullptr ? std::string(d.name.data, d.name.len) : std::string("?");
 }
 
+std::string text(nq_str s) {
+  return s.data != nullptr ? std::string(s.data, s.len) : std::string();
+}
+
 }  // namespace
 
 struct nq_host {
@@ -47,16 +75,29 @@ struct nq_host {
         quiesce_timeout(options.quiesce_timeout_ns != 0
                             ? std::chrono::nanoseconds(options.quiesce_timeout_ns)
                             : std::chrono::nanoseconds(kDefaultQuiesceTimeout)),
+        never_unload(options.struct_size > kOptionsSizeV1 &&
+                     options.unload_policy == NQ_HOST_NEVER_UNLOAD),
         dispatcher(slots) {
     services.struct_size = sizeof(nq_engine_services);
     services.thread_slots = slots;
   }
 
+  void log(nq_log_level level, const std::string& message) const {
+    if (services.log != nullptr) {
+      services.log(services.engine_context, level, {message.data(), message.size()});
+    }
+  }
+
   nq_engine_services services;
   const std::chrono::nanoseconds quiesce_timeout;
+  const bool never_unload;
   HookDispatcher dispatcher;
-  mutable std::mutex lifecycle_mutex;  // guards `plugin`; serializes load/unload
+  mutable std::mutex lifecycle_mutex;  // guards everything below; serializes load/reload/unload
   std::unique_ptr<LoadedPlugin> plugin;
+  // Replaced or unloaded copies that must stay mapped (a thread was still
+  // inside, or the never-unload policy); released with the host.
+  std::vector<std::unique_ptr<LoadedPlugin>> resident;
+  uint32_t reloads = 0;
 };
 
 namespace {
@@ -88,20 +129,120 @@ nq_status load_locked(nq_host& host, const std::string& path, LoadError& error) 
   return NQ_OK;
 }
 
+// Destroys and unmaps a copy no thread is inside any more; otherwise (or
+// under the never-unload policy) keeps it mapped for the life of the host.
+void retire(nq_host& host, std::unique_ptr<LoadedPlugin> copy, bool quiet) {
+  if (quiet && !host.never_unload) {
+    copy->descriptor().destroy(copy->instance);
+    copy->library.close();
+    return;
+  }
+  if (!quiet) {
+    host.log(NQ_LOG_WARN, "plugin copy " + copy->library.mapped_name() +
+                              " still had a thread inside after the quiesce timeout; it stays "
+                              "mapped for the life of the engine");
+  }
+  host.resident.push_back(std::move(copy));
+}
+
+std::chrono::nanoseconds quiesce_timeout(const nq_host& host) {
+  return host.never_unload ? std::chrono::nanoseconds(0) : host.quiesce_timeout;
+}
+
 nq_status unload_locked(nq_host& host) {
   if (!host.plugin) return NQ_ERR_NOT_LOADED;
-  const bool quiet = host.dispatcher.replace(nullptr, host.quiesce_timeout);
-  const nq_plugin_descriptor& d = host.plugin->library.descriptor();
-  d.stop(host.plugin->instance);
-  if (!quiet) {
-    // A thread is still inside the plugin: keep its code and instance mapped.
-    (void)host.plugin.release();
-    return NQ_ERR_INTERNAL;
+  const bool quiet = host.dispatcher.replace(nullptr, quiesce_timeout(host));
+  host.plugin->descriptor().stop(host.plugin->instance);
+  retire(host, std::move(host.plugin), quiet);
+  return quiet || host.never_unload ? NQ_OK : NQ_ERR_INTERNAL;
+}
+
+// Moves the state `from` exported (everything, or what changed since its last
+// export) into `to`. Returns NQ_OK when either side keeps no state.
+nq_status hand_over_state(const LoadedPlugin& from, const LoadedPlugin& to, LoadError& error) {
+  const nq_plugin_descriptor& f = from.descriptor();
+  const nq_plugin_descriptor& t = to.descriptor();
+  if (f.export_state == nullptr || t.import_state == nullptr) return NQ_OK;
+  size_t len = 0;
+  nq_status status = f.export_state(from.instance, nullptr, 0, &len);
+  std::vector<char> state(len);
+  if (status == NQ_ERR_BUFFER_TOO_SMALL) {
+    status = f.export_state(from.instance, state.data(), state.size(), &len);
   }
-  d.destroy(host.plugin->instance);
-  host.plugin->library.close();
-  host.plugin.reset();
+  if (status != NQ_OK) {
+    error = {NQ_ERR_INTERNAL, "the loaded copy could not export its state (" +
+                                  std::string(nq_status_name(status)) + ")"};
+    return error.status;
+  }
+  char plugin_error[kPluginErrorCap] = {};
+  status = t.import_state(to.instance, state.data(), len, plugin_error, sizeof plugin_error);
+  if (status != NQ_OK) {
+    error = {NQ_ERR_STATE_REJECTED, std::string("the new copy refused the state: ") + plugin_error};
+    return error.status;
+  }
   return NQ_OK;
+}
+
+nq_status reload_locked(nq_host& host, const std::string& path, LoadError& error) {
+  if (!host.plugin) return load_locked(host, path, error);
+  LoadedPlugin& old = *host.plugin;
+  auto refuse = [&](std::unique_ptr<LoadedPlugin> next) {
+    if (next && next->instance != nullptr) next->descriptor().destroy(next->instance);
+    if (next) next->library.close();
+    host.log(NQ_LOG_ERROR,
+             "plugin reload refused, the loaded copy keeps serving: " + error.message);
+    old.report_reload(error.status, error.message, {}, 0);
+    return error.status;
+  };
+
+  // 1. Stage the new copy beside the old one.
+  auto next = std::make_unique<LoadedPlugin>();
+  if (!next->library.open(path, host.services, error)) return refuse(nullptr);
+  const nq_plugin_descriptor& d = next->descriptor();
+  char plugin_error[kPluginErrorCap] = {};
+  if (d.create(&host.services, &next->instance, plugin_error, sizeof plugin_error) != NQ_OK ||
+      next->instance == nullptr) {
+    next->instance = nullptr;
+    error = {NQ_ERR_CREATE_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
+                                       ") could not be created: " + plugin_error};
+    return refuse(std::move(next));
+  }
+  if (hand_over_state(old, *next, error) != NQ_OK) return refuse(std::move(next));
+
+  // 2-3. Switch the hooks; wait until no thread is inside the old copy.
+  next->binding = nq::host::detail::make_binding(*d.hooks, next->instance);
+  const auto swap_began = std::chrono::steady_clock::now();
+  const bool quiet = host.dispatcher.replace(&next->binding, quiesce_timeout(host));
+  const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - swap_began);
+
+  // 4. What the old copy counted since the first hand-over.
+  LoadError late;
+  if (hand_over_state(old, *next, late) != NQ_OK) {
+    host.log(NQ_LOG_ERROR,
+             "plugin reload: events counted during the swap were lost: " + late.message);
+  }
+
+  // 5. The old copy stops serving; the new one serves the same socket.
+  const std::string previous_build = text(old.descriptor().build_id);
+  old.descriptor().stop(old.instance);
+  std::unique_ptr<LoadedPlugin> replaced = std::move(host.plugin);
+  host.plugin = std::move(next);
+  nq_status status = d.start(host.plugin->instance, plugin_error, sizeof plugin_error);
+  if (status != NQ_OK) {
+    error = {NQ_ERR_START_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
+                                      ") failed to start after the swap; it counts but does "
+                                      "not serve: " +
+                                      plugin_error};
+    host.log(NQ_LOG_ERROR, error.message);
+  }
+
+  // 6. Unmap the old copy.
+  retire(host, std::move(replaced), quiet);
+  ++host.reloads;
+  host.plugin->report_reload(error.status, error.message, previous_build,
+                             static_cast<uint64_t>(pause.count()));
+  return error.status;
 }
 
 }  // namespace
@@ -109,8 +250,8 @@ nq_status unload_locked(nq_host& host) {
 extern "C" {
 
 nq_host* nq_host_create(const nq_host_options* options) {
-  if (options == nullptr || options->struct_size < sizeof(nq_host_options) ||
-      options->services == nullptr || options->services->struct_size < sizeof(nq_engine_services) ||
+  if (options == nullptr || options->struct_size < kOptionsSizeV1 || options->services == nullptr ||
+      options->services->struct_size < sizeof(nq_engine_services) ||
       options->thread_slots > NQ_HOST_MAX_THREAD_SLOTS) {
     return nullptr;
   }
@@ -127,8 +268,28 @@ void nq_host_destroy(nq_host* host) {
   {
     std::lock_guard lock(host->lifecycle_mutex);
     unload_locked(*host);
+    // Copies kept mapped stay mapped: a thread may still be inside one.
+    for (auto& copy : host->resident) (void)copy.release();
   }
   delete host;
+}
+
+nq_status nq_host_reload(nq_host* host, const char* path, char* err, size_t err_cap) {
+  LoadError error;
+  try {
+    if (host == nullptr || path == nullptr || path[0] == '\0') {
+      error = {NQ_ERR_INVALID_ARGUMENT, "nq_host_reload: host and path are required"};
+    } else {
+      std::lock_guard lock(host->lifecycle_mutex);
+      reload_locked(*host, path, error);
+    }
+  } catch (const std::exception& e) {
+    error = {NQ_ERR_INTERNAL, std::string("nq_host_reload: ") + e.what()};
+  } catch (...) {
+    error = {NQ_ERR_INTERNAL, "nq_host_reload: unknown failure"};
+  }
+  copy_message(error.message, err, err_cap);
+  return error.status;
 }
 
 nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_cap) {
@@ -161,7 +322,7 @@ nq_status nq_host_unload(nq_host* host) {
 }
 
 nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info) {
-  if (host == nullptr || info == nullptr || info->struct_size < sizeof(nq_host_plugin_info)) {
+  if (host == nullptr || info == nullptr || info->struct_size < kInfoSizeV1) {
     return NQ_ERR_INVALID_ARGUMENT;
   }
   std::lock_guard lock(host->lifecycle_mutex);
@@ -171,7 +332,14 @@ nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info) {
   info->name = d.name;
   info->version = d.version;
   info->build_id = d.build_id;
-  info->path = {host->plugin->library.path().data(), host->plugin->library.path().size()};
+  const auto& library = host->plugin->library;
+  info->path = {library.path().data(), library.path().size()};
+  if (info->struct_size >= sizeof(nq_host_plugin_info)) {
+    info->loaded_from = {library.loaded_from().data(), library.loaded_from().size()};
+    info->mapped_name = {library.mapped_name().data(), library.mapped_name().size()};
+    info->reloads = host->reloads;
+    info->resident_copies = static_cast<uint32_t>(host->resident.size());
+  }
   return NQ_OK;
 }
 

@@ -20,8 +20,13 @@ struct LoadError {
 
 class PluginLibrary {
  public:
-  // Loads `path` and asks its entry point for a descriptor. On failure returns
-  // false and fills `error`; nothing stays loaded.
+  PluginLibrary() = default;
+  ~PluginLibrary();
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+  // Loads a private copy of `path` and asks its entry point for a descriptor.
+  // On failure returns false and fills `error`; nothing stays loaded.
   bool open(const std::string& path, const nq_engine_services& services, LoadError& error);
 
   // Unmaps the file. The caller guarantees nothing from it is still in use.
@@ -29,11 +34,18 @@ class PluginLibrary {
 
   const nq_plugin_descriptor& descriptor() const { return *descriptor_; }
   const std::string& path() const { return path_; }
+  // What the loader opened ("/proc/self/fd/N") and how /proc/self/maps names
+  // the mapping ("/memfd:nq-plugin-PID-N (deleted)" without the suffix).
+  const std::string& loaded_from() const { return loaded_from_; }
+  const std::string& mapped_name() const { return mapped_name_; }
 
  private:
   boost::dll::shared_library library_;
   const nq_plugin_descriptor* descriptor_ = nullptr;
   std::string path_;
+  std::string loaded_from_;
+  std::string mapped_name_;
+  int copy_fd_ = -1;
 };
 
 }  // namespace nq::host::detail

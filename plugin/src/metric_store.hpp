@@ -166,8 +166,9 @@ class MetricStore {
 };
 
 template <typename Visit>
-inline void MetricStore::for_each_event_series(const FamilyDef& def, const std::vector<LiveValue>& live,
-                                        Visit&& visit) const {
+inline void MetricStore::for_each_event_series(const FamilyDef& def,
+                                               const std::vector<LiveValue>& live,
+                                               Visit&& visit) const {
   const Layout& l = layout(def.id);
   if (def.space == LabelSpaceId::none) {
     for (uint32_t s = 0; s < l.fixed_series; ++s) {

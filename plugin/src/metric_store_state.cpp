@@ -87,37 +87,39 @@ std::string MetricStore::export_state() {
       continue;
     }
     if (def.source != Source::events) continue;
-    for_each_event_series(def, live[static_cast<size_t>(def.space)],
-                          [&](const LiveValue* value, uint32_t s, auto&& cells) {
-      const bool overflow = def.space != LabelSpaceId::none && value == nullptr;
-      std::string id(def.name);
-      id += '\x01';
-      id += overflow ? std::string_view(kOverflowLabelValue)
-                     : value != nullptr ? std::string_view(value->key) : std::string_view();
-      id += '\x01';
-      id += std::to_string(s);
-      now.resize(l.cells_per_series);
-      for (uint32_t c = 0; c < l.cells_per_series; ++c) now[c] = cells(c);
-      std::vector<uint64_t>& sent = exported_[id];
-      sent.resize(l.cells_per_series, 0);
-      bool changed = false;
-      for (uint32_t c = 0; c < l.cells_per_series; ++c) changed |= now[c] != sent[c];
-      if (!changed) return;
-      w.put(RecordKind::event_series);
-      w.put_string(def.name);
-      w.put(static_cast<uint8_t>(overflow));
-      w.put_string(value != nullptr ? std::string_view(value->key) : std::string_view());
-      w.put_string(value != nullptr ? std::string_view(value->payload) : std::string_view());
-      put_fixed_labels(w, def, s);
-      w.put(l.cells_per_series);
-      for (uint32_t c = 0; c < l.cells_per_series; ++c) {
-        // Two's complement difference: up/down gauges may have gone down.
-        w.put(now[c] - sent[c]);
-        sent[c] = now[c];
-      }
-      w.put(static_cast<uint32_t>(l.bounds.size()));
-      for (const double bound : l.bounds) w.put(bound);
-    });
+    for_each_event_series(
+        def, live[static_cast<size_t>(def.space)],
+        [&](const LiveValue* value, uint32_t s, auto&& cells) {
+          const bool overflow = def.space != LabelSpaceId::none && value == nullptr;
+          std::string id(def.name);
+          id += '\x01';
+          id += overflow           ? std::string_view(kOverflowLabelValue)
+                : value != nullptr ? std::string_view(value->key)
+                                   : std::string_view();
+          id += '\x01';
+          id += std::to_string(s);
+          now.resize(l.cells_per_series);
+          for (uint32_t c = 0; c < l.cells_per_series; ++c) now[c] = cells(c);
+          std::vector<uint64_t>& sent = exported_[id];
+          sent.resize(l.cells_per_series, 0);
+          bool changed = false;
+          for (uint32_t c = 0; c < l.cells_per_series; ++c) changed |= now[c] != sent[c];
+          if (!changed) return;
+          w.put(RecordKind::event_series);
+          w.put_string(def.name);
+          w.put(static_cast<uint8_t>(overflow));
+          w.put_string(value != nullptr ? std::string_view(value->key) : std::string_view());
+          w.put_string(value != nullptr ? std::string_view(value->payload) : std::string_view());
+          put_fixed_labels(w, def, s);
+          w.put(l.cells_per_series);
+          for (uint32_t c = 0; c < l.cells_per_series; ++c) {
+            // Two's complement difference: up/down gauges may have gone down.
+            w.put(now[c] - sent[c]);
+            sent[c] = now[c];
+          }
+          w.put(static_cast<uint32_t>(l.bounds.size()));
+          for (const double bound : l.bounds) w.put(bound);
+        });
   }
   w.put(RecordKind::end);
   return std::move(w.bytes());
@@ -160,8 +162,8 @@ bool MetricStore::import_records(std::string_view state, bool apply, std::string
       continue;
     }
     if (kind != RecordKind::event_series) {
-      error = "the metric state has an unknown record kind " +
-              std::to_string(static_cast<int>(kind));
+      error =
+          "the metric state has an unknown record kind " + std::to_string(static_cast<int>(kind));
       return false;
     }
     if (def != nullptr && def->source != Source::events) def = nullptr;

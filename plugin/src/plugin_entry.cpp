@@ -186,8 +186,7 @@ std::string encode_state(nq_plugin_instance& self) {
   return std::move(w.bytes());
 }
 
-nq_status export_state(nq_plugin_instance* self, void* state, size_t state_cap,
-                       size_t* state_len) {
+nq_status export_state(nq_plugin_instance* self, void* state, size_t state_cap, size_t* state_len) {
   try {
     if (!self->pending_export) self->pending_export = encode_state(*self);
     if (state_len != nullptr) *state_len = self->pending_export->size();
@@ -261,16 +260,17 @@ void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
                                  report->message.data != nullptr ? report->message.len : 0);
   if (report->status == NQ_OK) {
     self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadSuccess);
-    self->log->info("reloaded: build {} took over from build {} ({} us pause)",
-                    self->identity.build_id,
-                    std::string_view(report->previous_build_id.data,
-                                     report->previous_build_id.data != nullptr
-                                         ? report->previous_build_id.len
-                                         : 0),
-                    report->pause_ns / 1000);
+    self->log->info(
+        "reloaded: build {} took over from build {} ({} us pause)", self->identity.build_id,
+        std::string_view(report->previous_build_id.data, report->previous_build_id.data != nullptr
+                                                             ? report->previous_build_id.len
+                                                             : 0),
+        report->pause_ns / 1000);
   } else {
-    // This copy keeps serving: it exports everything again next time.
+    // This copy keeps serving: it exports everything (and its socket) again
+    // next time.
     self->store.reset_export();
+    self->socket_handed_over = false;
     self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadFailure);
     self->log->error("reload failed, this copy keeps serving: {}", message);
   }

@@ -42,9 +42,21 @@ typedef struct nq_host_options {
   /* The engine's services, copied by the host; thread_slots in it is ignored
    * (the host sets it). Must stay valid until nq_host_destroy(). */
   const nq_engine_services* services;
-  /* Longest time nq_host_unload waits for threads still inside the plugin. */
+  /* Longest time nq_host_unload and nq_host_reload wait for threads still
+   * inside the plugin. */
   uint64_t quiesce_timeout_ns; /* 0 = default (5 s) */
+  /* Since 0.2: what happens to a copy of the plugin that was replaced or
+   * unloaded. NQ_HOST_UNLOAD_WHEN_QUIET (0, the default): it is unmapped
+   * once no thread is inside it (or kept mapped, and logged, after the
+   * quiesce timeout). NQ_HOST_NEVER_UNLOAD: for engines whose threads cannot
+   * be waited for; the host does not wait, stops the copy's own threads and
+   * listener but keeps its code and memory mapped for the life of the host. */
+  uint32_t unload_policy;
+  uint32_t reserved0;
 } nq_host_options;
+
+#define NQ_HOST_UNLOAD_WHEN_QUIET 0u
+#define NQ_HOST_NEVER_UNLOAD 1u
 
 typedef struct nq_host_plugin_info {
   uint32_t struct_size;
@@ -53,6 +65,12 @@ typedef struct nq_host_plugin_info {
   nq_str version;
   nq_str build_id;
   nq_str path;
+  /* Since 0.2 (filled when struct_size covers them). The host loads a private
+   * copy of the file, so that the file can be replaced at any time: */
+  nq_str loaded_from;       /* what the loader opened, e.g. "/proc/self/fd/9" */
+  nq_str mapped_name;       /* the copy's name in /proc/self/maps */
+  uint32_t reloads;         /* successful reloads since the host was created */
+  uint32_t resident_copies; /* replaced copies still mapped (never unloaded) */
 } nq_host_plugin_info;
 
 /* Returns NULL when options is NULL or malformed. */
@@ -65,6 +83,21 @@ NQ_HOST_API void nq_host_destroy(nq_host* host);
  * publishes its hooks. Fails with NQ_ERR_INVALID_ARGUMENT when a plugin is
  * already loaded. On failure err holds a message (NUL-terminated). */
 NQ_HOST_API nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_cap);
+
+/* Hot reload: replaces the loaded plugin with the one at path (the same path
+ * after the file was replaced, or another one) while hook calls go on.
+ *   1. stage: load a private copy, check its ABI, create it, and hand it the
+ *      loaded copy's state (counters, histograms, label sets, the listening
+ *      socket); 2. publish its hooks atomically; 3. wait until no thread is
+ *      inside the old copy; 4. hand over what the old copy counted meanwhile;
+ *      5. stop the old copy, start the new one on the handed-over socket;
+ *      6. destroy and unmap the old copy.
+ * A failure in 1 (missing file, other ABI major, create or state import
+ * error) leaves the loaded copy serving, unchanged, and returns the error.
+ * If start fails in 5 the new copy keeps counting but does not serve; the
+ * call returns NQ_ERR_START_FAILED. With no plugin loaded, same as
+ * nq_host_load. Calls are serialized with load/unload. */
+NQ_HOST_API nq_status nq_host_reload(nq_host* host, const char* path, char* err, size_t err_cap);
 
 /* Unpublishes the hooks, waits until no thread is inside the plugin, then
  * stops, destroys and unloads it. NQ_ERR_NOT_LOADED when there is none. If a
