@@ -97,10 +97,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // On stop: a connection waiting for its next request is closed now; one
-  // being answered is closed after its response.
+  // On stop: a keep-alive connection waiting for its next request is closed
+  // now; one being answered, or whose first request is on its way, is closed
+  // after its response.
   void stop_if_idle() {
-    if (!idle_) return;
+    if (!idle_ || served_ == 0) return;
     beast::error_code ignored;
     stream_.socket().close(ignored);
   }
@@ -146,6 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(Response res) {
+    ++served_;
     response_ = std::move(res);
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&Session::on_write, shared_from_this()));
@@ -170,6 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
   spdlog::logger& log_;
   ServingState& state_;
   bool idle_ = false;
+  uint64_t served_ = 0;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "http_client.hpp"
 #include "nq/nq_host.h"
+#include "process_census.hpp"
 #include "test_engine.hpp"
 
 namespace {
@@ -283,13 +284,20 @@ TEST_F(PluginHost, SecondLoadIsRefusedWhileOneIsLoaded) {
 TEST_F(PluginHost, UnloadReallyUnmapsThePluginAndItCanBeLoadedAgain) {
   for (int round = 0; round < 10; ++round) {
     ASSERT_EQ(load(NQ_PLUGIN_PATH), NQ_OK) << err_;
-    void* loaded = dlopen(NQ_PLUGIN_PATH, RTLD_NOW | RTLD_NOLOAD);
+    nq_host_plugin_info info{};
+    info.struct_size = sizeof info;
+    ASSERT_EQ(nq_host_plugin(host_, &info), NQ_OK);
+    const std::string loaded_from(info.loaded_from.data, info.loaded_from.len);
+    const std::string mapped(info.mapped_name.data, info.mapped_name.len);
+    void* loaded = dlopen(loaded_from.c_str(), RTLD_NOW | RTLD_NOLOAD);
     EXPECT_NE(loaded, nullptr) << "control: the check sees a loaded plugin";
     if (loaded != nullptr) dlclose(loaded);  // RTLD_NOLOAD took a reference
+    EXPECT_TRUE(nq::testing::is_mapped(mapped)) << "control: " << mapped;
     ASSERT_EQ(nq_host_unload(host_), NQ_OK);
-    void* after = dlopen(NQ_PLUGIN_PATH, RTLD_NOW | RTLD_NOLOAD);
-    EXPECT_EQ(after, nullptr) << "still mapped after unload, round " << round;
+    void* after = dlopen(loaded_from.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    EXPECT_EQ(after, nullptr) << "still loaded after unload, round " << round;
     if (after != nullptr) dlclose(after);
+    EXPECT_FALSE(nq::testing::is_mapped(mapped)) << "still mapped after unload, round " << round;
   }
 }
 
