@@ -54,8 +54,15 @@ uint64_t EngineServices::monotonic_ns(void*) {
                                    .count());
 }
 
+void EngineServices::replace_settings(std::map<std::string, std::string> plugin_settings) {
+  std::lock_guard lock(settings_mutex_);
+  settings_ = std::move(plugin_settings);
+}
+
 int64_t EngineServices::config_lookup(void* self, nq_str key, char* value, size_t value_cap) {
-  const auto& settings = static_cast<EngineServices*>(self)->settings_;
+  auto* services = static_cast<EngineServices*>(self);
+  std::lock_guard lock(services->settings_mutex_);
+  const auto& settings = services->settings_;
   const auto it = settings.find(std::string(key.data, key.len));
   if (it == settings.end()) return -1;
   if (value != nullptr)

@@ -3,7 +3,7 @@
 // settings from the config file.
 //
 // Thread-safety: every service may be called from any thread; log lines are
-// written whole under a mutex. The settings are read-only after construction.
+// written whole under a mutex, settings are read and replaced under another.
 #pragma once
 
 #include <map>
@@ -27,6 +27,9 @@ class EngineServices {
   // The engine's own log lines.
   void log(nq_log_level level, std::string_view message) { write(level, "", message); }
 
+  // New plugin settings (config reloaded on SIGHUP), seen by the next create().
+  void replace_settings(std::map<std::string, std::string> plugin_settings);
+
  private:
   void write(nq_log_level level, std::string_view source, std::string_view message);
   static void plugin_log(void* self, nq_log_level level, nq_str message);
@@ -35,9 +38,10 @@ class EngineServices {
 
   const std::string name_;
   const nq_log_level min_level_;
-  const std::map<std::string, std::string> settings_;
+  std::map<std::string, std::string> settings_;
   nq_engine_services table_{};
   std::mutex log_mutex_;
+  std::mutex settings_mutex_;
 };
 
 }  // namespace nq::mock

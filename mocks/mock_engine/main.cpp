@@ -1,7 +1,8 @@
 // nq-mock-engine: a simulated NeuroQuantumDB server. It reads a real config
 // file, loads the metrics plugin the way the server does (through the host
-// runtime), runs a query workload against it and stops cleanly on SIGINT,
-// SIGTERM or after --duration.
+// runtime), runs a query workload against it, hot-reloads the plugin on
+// SIGHUP (re-reading the config, so a changed path or setting takes effect)
+// and stops cleanly on SIGINT, SIGTERM or after --duration.
 #include <signal.h>
 
 #include <charconv>
@@ -31,6 +32,7 @@ const char kUsage[] =
     "  --config FILE       engine config (TOML): [engine], [plugins.metrics], [workload]\n"
     "  --plugin PATH       load this plugin instead of plugins.metrics.path\n"
     "  --duration SECONDS  stop after this long (default: run until SIGINT/SIGTERM)\n"
+    "SIGHUP re-reads the config and hot-reloads the plugin while the workload runs.\n"
     "  --seed N            seed of the random workload (default: random, logged)\n";
 
 struct Options {
@@ -103,6 +105,15 @@ std::string format_rate(double queries_per_second) {
   return text;
 }
 
+std::string describe_plugin(nq_host* host) {
+  nq_host_plugin_info info{};
+  info.struct_size = sizeof info;
+  if (nq_host_plugin(host, &info) != NQ_OK) return "no plugin";
+  return "plugin " + std::string(info.name.data, info.name.len) + " " +
+         std::string(info.version.data, info.version.len) + " (build " +
+         std::string(info.build_id.data, info.build_id.len) + ")";
+}
+
 // Loads the plugin; on failure logs why and lets the engine run without it.
 bool load_plugin(nq_host* host, const std::string& path, EngineServices& services) {
   char err[1024] = "";
@@ -112,14 +123,40 @@ bool load_plugin(nq_host* host, const std::string& path, EngineServices& service
                                    "): " + err + "; running without it");
     return false;
   }
-  nq_host_plugin_info info{};
-  info.struct_size = sizeof info;
-  nq_host_plugin(host, &info);
-  services.log(NQ_LOG_INFO, "loaded plugin " + std::string(info.name.data, info.name.len) + " " +
-                                std::string(info.version.data, info.version.len) + " (build " +
-                                std::string(info.build_id.data, info.build_id.len) + ") from " +
-                                path);
+  services.log(NQ_LOG_INFO, "loaded " + describe_plugin(host) + " from " + path);
   return true;
+}
+
+// SIGHUP: re-reads the config and hot-reloads the plugin from its (possibly
+// new) path with its (possibly new) settings. A bad config changes nothing.
+void reload_plugin(nq_host* host, const Options& options, EngineServices& services) {
+  EngineConfig config;
+  try {
+    config = nq::mock::load_config(options.config);
+  } catch (const nq::mock::ConfigError& e) {
+    services.log(NQ_LOG_ERROR, std::string("SIGHUP: config not reloaded, keeping the running "
+                                           "plugin: ") +
+                                   e.what());
+    return;
+  }
+  if (!config.plugin && !options.plugin) {
+    services.log(NQ_LOG_WARN,
+                 "SIGHUP: no [plugins.metrics] in the config; keeping " + describe_plugin(host));
+    return;
+  }
+  const std::string path = options.plugin ? *options.plugin : config.plugin->path;
+  services.replace_settings(config.plugin ? config.plugin->settings
+                                          : std::map<std::string, std::string>{});
+  const std::string before = describe_plugin(host);
+  char err[1024] = "";
+  const nq_status status = nq_host_reload(host, path.c_str(), err, sizeof err);
+  if (status != NQ_OK) {
+    services.log(NQ_LOG_ERROR, std::string("SIGHUP: reload from ") + path + " failed (" +
+                                   nq_status_name(status) + "): " + err);
+    return;
+  }
+  services.log(NQ_LOG_INFO,
+               "SIGHUP: reloaded " + before + " -> " + describe_plugin(host) + " from " + path);
 }
 
 }  // namespace
@@ -147,6 +184,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   EngineServices services(
@@ -191,6 +229,10 @@ int main(int argc, char** argv) {
       }
       const timespec tick{0, 100'000'000};
       const int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGHUP) {
+        reload_plugin(host, *options, services);
+        continue;
+      }
       if (sig == SIGINT || sig == SIGTERM) {
         services.log(NQ_LOG_INFO, std::string("received ") +
                                       (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");

@@ -204,4 +204,36 @@ TEST_F(HotReload, ManyReloadsLeaveNoThreadDescriptorOrMappingBehind) {
   }());
 }
 
+TEST(HotReloadPolicy, NeverUnloadKeepsReplacedCopiesMappedAndStillCarriesState) {
+  TestEngine engine;
+  engine.settings["listen"] = "127.0.0.1:0";
+  nq_host_options options{};
+  options.struct_size = sizeof options;
+  options.thread_slots = 4;
+  options.services = &engine.services();
+  options.unload_policy = NQ_HOST_NEVER_UNLOAD;
+  nq_host* host = nq_host_create(&options);
+  ASSERT_NE(host, nullptr);
+  char err[1024] = {};
+  ASSERT_EQ(nq_host_load(host, NQ_PLUGIN_PATH, err, sizeof err), NQ_OK) << err;
+  const uint16_t port = engine.metrics_port();
+  nq_host_plugin_info info{};
+  info.struct_size = sizeof info;
+  ASSERT_EQ(nq_host_plugin(host, &info), NQ_OK);
+  const std::string first_copy(info.mapped_name.data, info.mapped_name.len);
+  nq_query_end_event end{};
+  end.struct_size = sizeof end;
+  nq_host_query_end(host, &end);
+
+  ASSERT_EQ(nq_host_reload(host, NQ_ALTERNATE_PLUGIN_PATH, err, sizeof err), NQ_OK) << err;
+  nq_host_query_end(host, &end);
+  ASSERT_EQ(nq_host_plugin(host, &info), NQ_OK);
+  EXPECT_EQ(info.resident_copies, 1u);
+  EXPECT_TRUE(is_mapped(first_copy)) << "never unloaded";
+  const auto reply = http_get("127.0.0.1", port, "/metrics");
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  EXPECT_EQ(sample_value(reply.body, kSelectSuccess), 2);
+  nq_host_destroy(host);
+}
+
 }  // namespace

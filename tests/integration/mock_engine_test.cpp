@@ -167,4 +167,40 @@ TEST(MockEngine, ServesMetricsFromItsWorkloadAndStopsOnSigterm) {
   EXPECT_NE(engine.log().find("nq_metrics stopped serving"), std::string::npos);
 }
 
+TEST(MockEngine, SighupReloadsThePluginNamedByTheRereadConfig) {
+  const auto plugin_section = [](const char* path) {
+    return std::string("[plugins.metrics]\npath = \"") + path +
+           "\"\n[plugins.metrics.settings]\nlisten = \"127.0.0.1:0\"\n" + kWorkload;
+  };
+  EngineProcess engine(plugin_section(NQ_PLUGIN_PATH), {"--seed", "3"});
+  const auto port_text =
+      engine.wait_for_log(std::regex("serving http://127\\.0\\.0\\.1:([0-9]+)/metrics"), 10s);
+  ASSERT_TRUE(port_text) << engine.log();
+  const auto port = static_cast<uint16_t>(std::stoi(*port_text));
+  const std::string series = R"(neuroquantum_queries_total{query_type="select",status="success"})";
+  std::this_thread::sleep_for(300ms);
+  const double before =
+      nq::testing::sample_value(nq::testing::http_get("127.0.0.1", port, "/metrics").body, series)
+          .value_or(-1);
+
+  // The operator points the config at another build and sends SIGHUP.
+  std::ofstream(engine.config()) << plugin_section(NQ_ALTERNATE_PLUGIN_PATH);
+  ASSERT_EQ(kill(engine.pid(), SIGHUP), 0);
+  ASSERT_TRUE(engine.wait_for_log(std::regex("SIGHUP: reloaded .* -> plugin .*-alternate\\)"), 10s))
+      << engine.log();
+  const auto reply = nq::testing::http_get("127.0.0.1", port, "/metrics");  // same port
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  EXPECT_NE(reply.body.find("-alternate\"}"), std::string::npos)
+      << "build_info shows the new build";
+  EXPECT_GE(nq::testing::sample_value(reply.body, series).value_or(-1), before);
+
+  // A broken config on SIGHUP changes nothing.
+  std::ofstream(engine.config()) << "[plugins.metrics\n";
+  ASSERT_EQ(kill(engine.pid(), SIGHUP), 0);
+  ASSERT_TRUE(engine.wait_for_log(std::regex("SIGHUP: config not reloaded"), 10s)) << engine.log();
+  EXPECT_EQ(nq::testing::http_get("127.0.0.1", port, "/metrics").status, 200);
+  ASSERT_EQ(kill(engine.pid(), SIGTERM), 0);
+  ASSERT_EQ(engine.wait(5s), 0) << engine.log();
+}
+
 }  // namespace
