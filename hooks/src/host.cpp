@@ -145,6 +145,16 @@ void retire(nq_host& host, std::unique_ptr<LoadedPlugin> copy, bool quiet) {
   host.resident.push_back(std::move(copy));
 }
 
+// Copies kept mapped outlive their host: a thread may still be inside one.
+// They stay reachable here, so they are kept on purpose, not leaked.
+void keep_for_life_of_process(std::vector<std::unique_ptr<LoadedPlugin>> copies) {
+  if (copies.empty()) return;
+  static std::mutex mutex;
+  static auto* const kept = new std::vector<std::unique_ptr<LoadedPlugin>>();
+  std::lock_guard lock(mutex);
+  for (auto& copy : copies) kept->push_back(std::move(copy));
+}
+
 std::chrono::nanoseconds quiesce_timeout(const nq_host& host) {
   return host.never_unload ? std::chrono::nanoseconds(0) : host.quiesce_timeout;
 }
@@ -268,8 +278,7 @@ void nq_host_destroy(nq_host* host) {
   {
     std::lock_guard lock(host->lifecycle_mutex);
     unload_locked(*host);
-    // Copies kept mapped stay mapped: a thread may still be inside one.
-    for (auto& copy : host->resident) (void)copy.release();
+    keep_for_life_of_process(std::move(host->resident));
   }
   delete host;
 }

@@ -1,10 +1,15 @@
 #include "process_census.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace nq::testing {
 namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(20);
+constexpr int kMaxPolls = 250;  // 5 s
 
 size_t entries(const char* dir) {
   size_t n = 0;
@@ -22,10 +27,20 @@ size_t open_fd_count() {
   return entries("/proc/self/fd");
 }
 
-size_t mapping_count() {
+size_t resident_kib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+size_t plugin_mapping_count() {
   std::ifstream maps("/proc/self/maps");
   size_t n = 0;
-  for (std::string line; std::getline(maps, line);) ++n;
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("/memfd:nq-plugin-") != std::string::npos) ++n;
+  }
   return n;
 }
 
@@ -40,6 +55,26 @@ bool is_mapped(const std::string& name) {
     }
   }
   return false;
+}
+
+size_t settled(size_t (*count)()) {
+  size_t last = count();
+  for (int i = 0; i < kMaxPolls; ++i) {
+    std::this_thread::sleep_for(kPollInterval);
+    const size_t now = count();
+    if (now == last) return now;
+    last = now;
+  }
+  return last;
+}
+
+size_t back_to(size_t (*count)(), size_t baseline) {
+  size_t now = count();
+  for (int i = 0; i < kMaxPolls && now > baseline; ++i) {
+    std::this_thread::sleep_for(kPollInterval);
+    now = count();
+  }
+  return now;
 }
 
 }  // namespace nq::testing
