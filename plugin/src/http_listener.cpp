@@ -79,9 +79,11 @@ Response route(const http::request<http::empty_body>& req, const HttpEndpoints& 
 }
 
 // What sessions share with the listener. `stopping` is only touched on the
-// serving thread; `sessions` is read by stop() on another.
+// serving thread; `accepting_ended` and `sessions` are read by stop() on
+// another.
 struct ServingState {
   bool stopping = false;
+  std::atomic<bool> accepting_ended{false};
   std::atomic<int> sessions{0};
 };
 
@@ -183,16 +185,17 @@ struct HttpListener::Impl {
 
   void accept() {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-      if (!acceptor.is_open()) return;
+      // A connection accepted is always answered, even when stop() closed
+      // the acceptor meanwhile: dropping it would be a failed scrape.
       if (!ec) {
         auto session = std::make_shared<Session>(std::move(socket), endpoints, *log, state);
         std::erase_if(sessions, [](const auto& s) { return s.expired(); });
         sessions.push_back(session);
         session->start();
-      } else {
+      } else if (ec != net::error::operation_aborted) {
         log->warn("accept failed: {}", ec.message());
       }
-      accept();
+      if (acceptor.is_open()) accept();
     });
   }
 
@@ -259,9 +262,13 @@ void HttpListener::stop() noexcept {
     for (const auto& weak : s.sessions) {
       if (const auto session = weak.lock()) session->stop_if_idle();
     }
+    s.state.accepting_ended.store(true);
   });
+  // Drain: first until the acceptor is closed (a connection accepted before
+  // that has its session by then), then until every session has answered.
   const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while (s.state.sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((!s.state.accepting_ended.load() || s.state.sessions.load() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   s.io.stop();
