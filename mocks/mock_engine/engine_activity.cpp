@@ -166,7 +166,8 @@ void websocket_traffic(nq_host* host, std::mt19937_64& rng, Sessions& s, bool fi
   }
 }
 
-void sample_gauges(nq_host* host, std::mt19937_64& rng, const Sessions& s) {
+void sample_gauges(nq_host* host, std::mt19937_64& rng, const Sessions& s,
+                   const FaultInjector& faults) {
   constexpr double kGiB = 1024.0 * 1024 * 1024;
   const std::array<std::pair<nq_gauge, double>, NQ_GAUGE_COUNT> samples = {{
       {NQ_GAUGE_MEMORY_USAGE_BYTES, 3.2 * kGiB + static_cast<double>(between(rng, 0, 1 << 28))},
@@ -183,6 +184,7 @@ void sample_gauges(nq_host* host, std::mt19937_64& rng, const Sessions& s) {
     auto e = make_event<nq_gauge_sample_event>();
     e.gauge = gauge;
     e.value = value;
+    faults.adjust_gauge(gauge, e.value);
     nq_host_gauge_sample(host, &e);
   }
 }
@@ -304,14 +306,16 @@ void BackgroundActivity::stop() {
 void BackgroundActivity::run() {
   std::mt19937_64 rng(seed_ ^ 0xB4C4u);
   Sessions sessions;
+  FaultInjector faults(host_, faults_);
   auto next = Clock::now();
   for (uint32_t tick = 0;; ++tick) {
     const bool first = tick == 0;
     churn_database_sessions(host_, rng, sessions, first);
     websocket_traffic(host_, rng, sessions, first);
     rare_events(host_, rng, sessions, first);
+    faults.tick(rng, first);
     sessions.wal_bytes += between(rng, 100'000, 400'000);
-    if (tick % kTicksPerSample == 0) sample_gauges(host_, rng, sessions);
+    if (tick % kTicksPerSample == 0) sample_gauges(host_, rng, sessions, faults);
     next += kTick;
     std::unique_lock lock(mutex_);
     if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;

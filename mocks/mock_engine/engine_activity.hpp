@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_profiles.hpp"
 #include "nq/nq_host.h"
 
 namespace nq::mock {
@@ -28,7 +29,8 @@ void announce_indexes(nq_host* host);
 
 class BackgroundActivity {
  public:
-  BackgroundActivity(nq_host* host, uint64_t seed) : host_(host), seed_(seed) {}
+  BackgroundActivity(nq_host* host, uint64_t seed, FaultSet faults)
+      : host_(host), seed_(seed), faults_(faults) {}
   ~BackgroundActivity() { stop(); }
   BackgroundActivity(const BackgroundActivity&) = delete;
   BackgroundActivity& operator=(const BackgroundActivity&) = delete;
@@ -41,6 +43,7 @@ class BackgroundActivity {
 
   nq_host* const host_;
   const uint64_t seed_;
+  const FaultSet faults_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

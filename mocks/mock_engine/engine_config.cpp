@@ -10,7 +10,7 @@
 namespace nq::mock {
 namespace {
 
-enum class Kind { table, settings_table, string, integer, number };
+enum class Kind { table, settings_table, string, integer, number, string_array };
 
 struct KeySpec {
   std::string_view path;
@@ -38,6 +38,7 @@ constexpr KeySpec kKnownKeys[] = {
     {"workload.mix.delete", Kind::integer},
     {"workload.mix.ddl", Kind::integer},
     {"workload.mix.other", Kind::integer},
+    {"workload.faults", Kind::string_array},
 };
 
 // Order of nq_query_type.
@@ -56,6 +57,8 @@ std::string_view kind_name(Kind kind) {
       return "an integer";
     case Kind::number:
       return "a number";
+    case Kind::string_array:
+      return "an array of strings";
   }
   return "?";
 }
@@ -90,6 +93,8 @@ bool has_kind(const toml::node& node, Kind kind) {
       return node.is_integer();
     case Kind::number:
       return node.is_integer() || node.is_floating_point();
+    case Kind::string_array:
+      return node.is_array() && node.as_array()->is_homogeneous(toml::node_type::string);
   }
   return false;
 }
@@ -226,6 +231,17 @@ void read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
       total += workload.mix[t];
     }
     if (total == 0) r.fail(mix->source(), "workload.mix", "at least one weight must be above 0");
+  }
+  if (const auto* faults = w["faults"].as_array()) {
+    for (const toml::node& item : *faults) {
+      const std::string name = item.as_string()->get();
+      const auto fault = fault_by_name(name);
+      if (!fault) {
+        r.fail(item.source(), "workload.faults",
+               "unknown fault profile '" + name + "' (nq-mock-engine --help lists them)");
+      }
+      workload.faults.set(static_cast<size_t>(*fault));
+    }
   }
 }
 

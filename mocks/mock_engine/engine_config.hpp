@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "fault_profiles.hpp"
 #include "nq/nq_plugin_abi.h"
 
 namespace nq::mock {
@@ -33,6 +34,7 @@ struct WorkloadConfig {
   uint32_t threads = 4;
   double queries_per_second = 200;  // over all threads; 0 = as fast as possible
   std::array<uint32_t, NQ_QUERY_TYPE_COUNT> mix = {70, 15, 10, 4, 1, 0};  // by nq_query_type
+  FaultSet faults;  // [workload] faults = ["lock-storm", ...]; none by default
 };
 
 struct EngineConfig {

@@ -29,17 +29,19 @@ constexpr auto kSummaryEvery = std::chrono::seconds(10);
 
 const char kUsage[] =
     "usage: nq-mock-engine --config FILE [--plugin PATH] [--duration SECONDS] [--seed N]\n"
+    "                      [--fault NAME[,NAME...]]...\n"
     "  --config FILE       engine config (TOML): [engine], [plugins.metrics], [workload]\n"
     "  --plugin PATH       load this plugin instead of plugins.metrics.path\n"
     "  --duration SECONDS  stop after this long (default: run until SIGINT/SIGTERM)\n"
-    "SIGHUP re-reads the config and hot-reloads the plugin while the workload runs.\n"
-    "  --seed N            seed of the random workload (default: random, logged)\n";
+    "  --seed N            seed of the random workload (default: random, logged)\n"
+    "  --fault NAME        add a fault profile to those of [workload] faults:\n";
 
 struct Options {
   std::string config;
   std::optional<std::string> plugin;
   std::optional<double> duration_s;
   std::optional<uint64_t> seed;
+  nq::mock::FaultSet faults;
 };
 
 template <class T>
@@ -79,6 +81,19 @@ std::optional<Options> parse_args(int argc, char** argv) {
         return std::nullopt;
       }
       o.seed = s;
+    } else if (arg == "--fault") {
+      std::string_view names = value;
+      while (!names.empty()) {
+        const std::string_view name = names.substr(0, names.find(','));
+        names.remove_prefix(std::min(names.size(), name.size() + 1));
+        const auto fault = nq::mock::fault_by_name(name);
+        if (!fault) {
+          std::fprintf(stderr, "nq-mock-engine: --fault: unknown fault profile '%.*s'\n",
+                       static_cast<int>(name.size()), name.data());
+          return std::nullopt;
+        }
+        o.faults.set(static_cast<size_t>(*fault));
+      }
     } else {
       std::fprintf(stderr, "nq-mock-engine: unknown option %s\n", arg.c_str());
       return std::nullopt;
@@ -165,6 +180,9 @@ int main(int argc, char** argv) {
   const auto options = parse_args(argc, argv);
   if (!options) {
     std::fputs(kUsage, stderr);
+    std::fputs(nq::mock::fault_profiles_help().c_str(), stderr);
+    std::fputs("SIGHUP re-reads the config and hot-reloads the plugin while the workload runs.\n",
+               stderr);
     return 2;
   }
   EngineConfig config;
@@ -178,6 +196,7 @@ int main(int argc, char** argv) {
     if (!config.plugin) config.plugin.emplace();
     config.plugin->path = *options->plugin;
   }
+  config.workload.faults |= options->faults;
 
   // Signals are taken by sigtimedwait in this thread only; workers inherit the mask.
   sigset_t signals;
@@ -194,7 +213,8 @@ int main(int argc, char** argv) {
   services.log(NQ_LOG_INFO, "starting with config " + config.file + ": " +
                                 std::to_string(config.workload.threads) + " threads, " +
                                 format_rate(config.workload.queries_per_second) +
-                                " queries/s, seed " + std::to_string(seed));
+                                " queries/s, seed " + std::to_string(seed) + ", faults: " +
+                                nq::mock::describe(config.workload.faults));
 
   nq_host_options host_options{};
   host_options.struct_size = sizeof host_options;
@@ -215,7 +235,7 @@ int main(int argc, char** argv) {
   {
     nq::mock::announce_indexes(host);
     nq::mock::Workload workload(config.workload, host, seed);
-    nq::mock::BackgroundActivity background(host, seed);
+    nq::mock::BackgroundActivity background(host, seed, config.workload.faults);
     workload.start();
     background.start();
     const auto started = Clock::now();
