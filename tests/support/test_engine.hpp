@@ -43,6 +43,7 @@ class TestEngine {
 
   nq_engine_services services_{};
   mutable std::mutex mutex_;
+  static constexpr size_t kKeptLogLines = 4096;
   std::vector<std::string> lines_;
 };
 
