@@ -89,10 +89,12 @@ wait_for 10 grep -q 'serving http://' "$dir/mock-engine.log" || {
   exit 1
 }
 
-# 2. Alertmanager with this directory's routing; secrets from the example files
-#    (copied, so that a real deployment's files are never touched).
-cp -r "$here/alertmanager-secrets.example" "$dir/alertmanager-secrets"
-sed "s|secrets/|$dir/alertmanager-secrets/|g" "$here/alertmanager.yml" >"$dir/alertmanager.yml"
+# 2. Alertmanager with this directory's routing; secrets (read from secrets/
+#    next to the config) are the example placeholders: notifications fail, the
+#    alerts still show in Alertmanager.
+rm -rf "$dir/secrets"
+cp -r "$here/alertmanager-secrets.example" "$dir/secrets"
+sed "s|/etc/alertmanager/secrets/|$dir/secrets/|g" "$here/alertmanager.yml" >"$dir/alertmanager.yml"
 prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
   --storage.path="$dir/alertmanager-data" \
   --web.listen-address="127.0.0.1:$alertmanager_port" \

@@ -190,7 +190,7 @@ void sample_gauges(nq_host* host, std::mt19937_64& rng, const Sessions& s,
 }
 
 void rare_events(nq_host* host, std::mt19937_64& rng, Sessions& s, bool first) {
-  if (first || chance(rng, 0.05)) {
+  if (first || chance(rng, 0.02)) {
     auto e = make_event<nq_error_event>();
     const ErrorKind& kind = kErrors[between(rng, 0, kErrors.size() - 1)];
     e.subsystem = text(kind.subsystem);
@@ -205,7 +205,7 @@ void rare_events(nq_host* host, std::mt19937_64& rng, Sessions& s, bool first) {
   for (int i = 0; i < 2; ++i) {
     auto e = make_event<nq_quantum_operation_event>();
     e.operation = text(kQuantumOperations[between(rng, 0, kQuantumOperations.size() - 1)]);
-    e.succeeded = chance(rng, 0.98) ? 1 : 0;
+    e.succeeded = 1;  // failures: fault profile quantum-failures
     e.duration_ns = between(rng, 2'000'000, 400'000'000);
     nq_host_quantum_operation(host, &e);
   }

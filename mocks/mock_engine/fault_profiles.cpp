@@ -80,7 +80,7 @@ FaultInjector::~FaultInjector() {
 
 void FaultInjector::tick(std::mt19937_64& rng, bool first) {
   if (on(Fault::slow_queries)) {
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < 30; ++i) {
       auto begin = make_event<nq_query_begin_event>();
       begin.query_id = next_id_++;
       begin.query_type = NQ_QUERY_SELECT;
@@ -97,11 +97,11 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
     }
   }
   if (on(Fault::lock_storm)) {
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 50; ++i) {
       auto e = make_event<nq_lock_wait_event>();
       e.lock_type = NQ_LOCK_EXCLUSIVE;
       e.resource = text("table:orders");
-      e.wait_ns = 100'000'000;
+      e.wait_ns = 200'000'000;
       e.acquired = 1;
       nq_host_lock_wait_end(host_, &e);
     }
@@ -119,13 +119,13 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
     nq_host_buffer_eviction(host_, &evict);
   }
   if (on(Fault::ws_drops)) {
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 20; ++i) {
       auto c = make_event<nq_ws_connection_event>();
       c.connection_id = next_id_++;
       nq_host_ws_connect(host_, &c);
       auto d = make_event<nq_ws_disconnect_event>();
       d.connection_id = c.connection_id;
-      d.reason = i == 0 ? NQ_WS_DISCONNECT_ERROR : NQ_WS_DISCONNECT_TIMEOUT;
+      d.reason = i % 2 == 0 ? NQ_WS_DISCONNECT_ERROR : NQ_WS_DISCONNECT_TIMEOUT;
       d.duration_ns = between(rng, 1'000'000, 100'000'000);
       nq_host_ws_disconnect(host_, &d);
     }
@@ -139,7 +139,7 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
     }
   }
   if (on(Fault::errors)) {
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 20; ++i) {
       auto e = make_event<nq_error_event>();
       e.subsystem = text("storage");
       e.error_type = text("io_error");

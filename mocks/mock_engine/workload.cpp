@@ -133,8 +133,8 @@ void Workload::run_worker(uint32_t index) {
     end.query_id = query_id;
     end.connection_id = begin.connection_id;
     const double roll = unit(rng);
-    end.status = roll < 0.975   ? NQ_QUERY_SUCCESS
-                 : roll < 0.995 ? NQ_QUERY_ERROR
+    end.status = roll < 0.997   ? NQ_QUERY_SUCCESS
+                 : roll < 0.999 ? NQ_QUERY_ERROR
                                 : NQ_QUERY_CANCELLED;
     end.duration_ns = static_cast<uint64_t>(ms * 1e6);
     end.parse_ns = end.duration_ns / 20;

@@ -5,32 +5,7 @@
 set -euo pipefail
 engine=$1 plugin=$2 reference=$3
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port
-  for port in $(shuf -i 20000-40000 -n 50); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-  return 1
-}
-
-# Waits up to $1 s for command "$2..." to succeed.
-wait_for() {
-  local seconds=$1; shift
-  for _ in $(seq $((seconds * 10))); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
+source "$(dirname "$0")/stack_lib.sh"
 
 cat >"$work/engine.toml" <<TOML
 [plugins.metrics]

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End to end: mock engines with fault profiles -> the plugin -> a real
+# Prometheus with our rules (for: shortened to 0s) -> a real Alertmanager with
+# our routing -> a local webhook receiver, which must get each expected alert
+# on the receiver its severity routes to.
+# Usage: alerts_end_to_end_test.sh MOCK_ENGINE PLUGIN MONITORING_STACK_DIR
+set -euo pipefail
+engine=$1 plugin=$(realpath "$2") stack=$(cd "$3" && pwd)
+source "$(dirname "$0")/stack_lib.sh"
+started=$(date +%s)
+
+# The receiver: records "PATH ALERTNAME STATUS" for every alert it is sent.
+hook_port=$(free_port)
+python3 - "$hook_port" >"$work/received" 2>"$work/receiver.log" <<'PY' &
+import http.server, json, sys
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        # Alertmanager webhooks carry "alerts"; Slack messages carry the title.
+        for a in body.get("alerts", []):
+            print(self.path, a["labels"]["alertname"], a["status"], flush=True)
+        for att in body.get("attachments", []):  # title: "[FIRING] AlertName"
+            status, _, name = att.get("title", "").partition(" ")
+            print(self.path, name, status.strip("[]").lower(), flush=True)
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
+PY
+pids+=($!)
+
+# Two engines: warnings on one, the critical queue build-up on the other (a
+# critical alert inhibits the warnings of its own server).
+start_engine() {  # name faults
+  cat >"$work/$1.toml" <<TOML
+[engine]
+name = "$1"
+[plugins.metrics]
+path = "$plugin"
+[plugins.metrics.settings]
+listen = "127.0.0.1:0"
+[workload]
+threads = 2
+queries_per_second = 200
+TOML
+  "$engine" --config "$work/$1.toml" --seed 5 --fault "$2" >/dev/null 2>"$work/$1.log" &
+  echo $! >>"$work/engine-pids"
+  wait_for 10 grep -q "serving http://" "$work/$1.log" || { cat "$work/$1.log" >&2; fail "engine $1 did not start"; }
+  grep -o 'serving http://127.0.0.1:[0-9]*' "$work/$1.log" | head -n1 | sed 's|serving http://||'
+}
+# (started in $(...) subshells: their pids are collected from a file)
+warnings_target=$(start_engine warnings slow-queries,lock-storm,errors,ws-drops)
+critical_target=$(start_engine critical queue-buildup)
+healthy_target=$(start_engine healthy "")  # the default workload: no alert at all
+pids+=($(cat "$work/engine-pids"))
+down_target="127.0.0.1:$(free_port)"  # nothing listens there: NeuroQuantumDBDown
+
+# Alertmanager: our routing, with notifications sent at once and every
+# receiver pointed at the local one.
+am_port=$(free_port)
+sed -e 's/group_wait: .*/group_wait: 1s/' -e 's/group_interval: .*/group_interval: 1s/' \
+    -e "s|http://127.0.0.1:9095/|http://127.0.0.1:$hook_port/|" \
+    -e "s|/etc/alertmanager/secrets/|$work/secrets/|g" \
+    "$stack/alertmanager.yml" >"$work/alertmanager.yml"
+mkdir "$work/secrets"
+echo "http://127.0.0.1:$hook_port/slack" >"$work/secrets/slack_api_url"
+echo "unused" >"$work/secrets/smtp_password"
+prometheus-alertmanager --config.file="$work/alertmanager.yml" --storage.path="$work/am-data" \
+  --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= 2>"$work/am.log" &
+pids+=($!)
+
+# Prometheus: our rules, every `for:` shortened to 0s; 1 s scrapes.
+mkdir "$work/rules"
+cp "$stack/rules/neuroquantum_recording.yml" "$work/rules/"
+sed 's/^\( *for:\).*/\1 0s/' "$stack/rules/neuroquantum_alerts.yml" >"$work/rules/neuroquantum_alerts.yml"
+prom_port=$(free_port)
+cat >"$work/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+  external_labels:
+    cluster: end-to-end
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers:
+    - static_configs: [{targets: ['127.0.0.1:$am_port']}]
+scrape_configs:
+  - job_name: neuroquantum
+    static_configs:
+      - targets: ['$warnings_target', '$critical_target', '$healthy_target', '$down_target']
+YAML
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
+  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
+pids+=($!)
+
+# receiver path and alert name of every alert expected
+expected=(
+  "/pager NeuroQuantumDBDown"
+  "/pager QueryQueueBuildup"
+  "/slack HighSlowQueryRate"
+  "/slack HighQueryLatency"
+  "/slack HighLockContention"
+  "/slack HighErrorRate"
+  "/slack WebSocketConnectionDrop"
+)
+all_received() {
+  local e
+  for e in "${expected[@]}"; do grep -q "^$e" "$work/received" || return 1; done
+}
+if ! wait_for 120 all_received; then
+  for e in "${expected[@]}"; do grep -q "^$e" "$work/received" && echo "received: $e" || echo "MISSING: $e"; done
+  echo "--- received:"; sort -u "$work/received"
+  echo "--- firing in Prometheus:"
+  curl -fsS "http://127.0.0.1:$prom_port/api/v1/alerts" | python3 -c 'import json, sys
+for a in json.load(sys.stdin)["data"]["alerts"]:
+    print(a["labels"]["alertname"], a["labels"].get("instance"), a["state"], a["value"])' 
+  tail -n 5 "$work/am.log"
+  fail "not every alert reached the webhook receiver"
+fi
+for e in "${expected[@]}"; do echo "received at the webhook: $e"; done
+healthy_alerts=$(curl -fsS "http://127.0.0.1:$prom_port/api/v1/alerts" |
+  python3 -c 'import json, sys
+print(" ".join(a["labels"]["alertname"] for a in json.load(sys.stdin)["data"]["alerts"]
+               if a["labels"].get("instance") == sys.argv[1]))' "$healthy_target")
+[ -z "$healthy_alerts" ] || fail "the default workload fires alerts: $healthy_alerts"
+echo "ok: no alert on the engine running the default workload"
+echo "alerts seen end to end: ${#expected[@]} (2 critical, $((${#expected[@]} - 2)) warnings) in $(($(date +%s) - started)) s"

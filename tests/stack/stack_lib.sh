@@ -1,0 +1,34 @@
+# Shared by the stack tests (sourced): a work directory and the processes a
+# test starts, both cleaned up on exit; free ports; waiting for a condition.
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# A port on 127.0.0.1 nothing listens on.
+free_port() {
+  local port
+  for port in $(shuf -i 20000-40000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  return 1
+}
+
+# Waits up to $1 s for "$2..." to succeed.
+wait_for() {
+  local seconds=$1; shift
+  for _ in $(seq $((seconds * 10))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
