@@ -59,8 +59,8 @@ std::string describe(const FaultSet& faults) {
 std::string fault_profiles_help() {
   std::string out;
   for (const Profile& p : kProfiles) {
-    out += "  " + std::string(p.name) + std::string(18 - p.name.size(), ' ') +
-           std::string(p.what) + "\n";
+    out += "  " + std::string(p.name) + std::string(18 - p.name.size(), ' ') + std::string(p.what) +
+           "\n";
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // monitoring stack can be seen to page. Each profile drives the metrics past
 // the threshold of one or more alerts of monitoring-stack/rules (named in the
 // list below) within seconds: rates are ten times the thresholds or more,
-// because a 5-minute rate() of a series seconds old is still small. Chosen in the config (`[workload] faults = [...]`) or with
-// `nq-mock-engine --fault NAME`.
+// because a 5-minute rate() of a series seconds old is still small. Chosen in the config
+// (`[workload] faults = [...]`) or with `nq-mock-engine --fault NAME`.
 //
 // Thread-safety: FaultSet is a value. A FaultInjector is used by the one
 // background thread that owns it.
@@ -23,17 +23,21 @@ namespace nq::mock {
 
 // The list, declared once: X(enumerator, "name", "what it does").
 #define NQ_MOCK_FAULT_PROFILES(X)                                                                 \
-  X(slow_queries, "slow-queries", "300 statements/s take 2-5 s (HighQueryLatency, HighSlowQueryRate)") \
-  X(lock_storm, "lock-storm", "100 s of lock waiting per second, deadlocks (HighLockContention)")   \
-  X(buffer_thrash, "buffer-thrash", "most page requests miss the buffer pool (LowBufferPoolHitRatio)") \
-  X(ws_drops, "ws-drops", "200 WebSocket disconnects/s by error or timeout (WebSocketConnectionDrop)") \
-  X(queue_buildup, "queue-buildup", "150 statements wait for admission (QueryQueueBuildup)")       \
-  X(errors, "errors", "200 engine errors/s (HighErrorRate)")                                        \
-  X(wal_burst, "wal-burst", "150 MiB/s appended to the WAL (HighWALGrowthRate)")                   \
-  X(memory_pressure, "memory-pressure", "memory use at 92% of the limit (HighMemoryUsage)")        \
-  X(disk_full, "disk-full", "5% of the data file system free (LowDiskSpace)")                      \
-  X(quantum_failures, "quantum-failures", "quantum operations fail (QuantumOperationFailures)")    \
-  X(pool_saturation, "pool-saturation", "190 of 200 client connections open (ConnectionPoolSaturation)") \
+  X(slow_queries, "slow-queries",                                                                 \
+    "300 statements/s take 2-5 s (HighQueryLatency, HighSlowQueryRate)")                          \
+  X(lock_storm, "lock-storm", "100 s of lock waiting per second, deadlocks (HighLockContention)") \
+  X(buffer_thrash, "buffer-thrash",                                                               \
+    "most page requests miss the buffer pool (LowBufferPoolHitRatio)")                            \
+  X(ws_drops, "ws-drops",                                                                         \
+    "200 WebSocket disconnects/s by error or timeout (WebSocketConnectionDrop)")                  \
+  X(queue_buildup, "queue-buildup", "150 statements wait for admission (QueryQueueBuildup)")      \
+  X(errors, "errors", "200 engine errors/s (HighErrorRate)")                                      \
+  X(wal_burst, "wal-burst", "150 MiB/s appended to the WAL (HighWALGrowthRate)")                  \
+  X(memory_pressure, "memory-pressure", "memory use at 92% of the limit (HighMemoryUsage)")       \
+  X(disk_full, "disk-full", "5% of the data file system free (LowDiskSpace)")                     \
+  X(quantum_failures, "quantum-failures", "quantum operations fail (QuantumOperationFailures)")   \
+  X(pool_saturation, "pool-saturation",                                                           \
+    "190 of 200 client connections open (ConnectionPoolSaturation)")                              \
   X(unused_index, "unused-index", "more indexes that no statement uses (UnusedIndexDetected)")
 
 enum class Fault : uint8_t {

@@ -213,8 +213,8 @@ int main(int argc, char** argv) {
   services.log(NQ_LOG_INFO, "starting with config " + config.file + ": " +
                                 std::to_string(config.workload.threads) + " threads, " +
                                 format_rate(config.workload.queries_per_second) +
-                                " queries/s, seed " + std::to_string(seed) + ", faults: " +
-                                nq::mock::describe(config.workload.faults));
+                                " queries/s, seed " + std::to_string(seed) +
+                                ", faults: " + nq::mock::describe(config.workload.faults));
 
   nq_host_options host_options{};
   host_options.struct_size = sizeof host_options;

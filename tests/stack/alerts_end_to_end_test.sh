@@ -30,30 +30,14 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever(
 PY
 pids+=($!)
 
-# Two engines: warnings on one, the critical queue build-up on the other (a
-# critical alert inhibits the warnings of its own server).
-start_engine() {  # name faults
-  cat >"$work/$1.toml" <<TOML
-[engine]
-name = "$1"
-[plugins.metrics]
-path = "$plugin"
-[plugins.metrics.settings]
-listen = "127.0.0.1:0"
-[workload]
-threads = 2
-queries_per_second = 200
-TOML
-  "$engine" --config "$work/$1.toml" --seed 5 --fault "$2" >/dev/null 2>"$work/$1.log" &
-  echo $! >>"$work/engine-pids"
-  wait_for 10 grep -q "serving http://" "$work/$1.log" || { cat "$work/$1.log" >&2; fail "engine $1 did not start"; }
-  grep -o 'serving http://127.0.0.1:[0-9]*' "$work/$1.log" | head -n1 | sed 's|serving http://||'
-}
-# (started in $(...) subshells: their pids are collected from a file)
-warnings_target=$(start_engine warnings slow-queries,lock-storm,errors,ws-drops)
-critical_target=$(start_engine critical queue-buildup)
-healthy_target=$(start_engine healthy "")  # the default workload: no alert at all
-pids+=($(cat "$work/engine-pids"))
+# Three engines: warnings on one, the critical queue build-up on another (a
+# critical alert inhibits the warnings of its own server), the default workload.
+start_mock_engine warnings --seed 5 --fault slow-queries,lock-storm,errors,ws-drops
+warnings_target=$target
+start_mock_engine critical --seed 5 --fault queue-buildup
+critical_target=$target
+start_mock_engine healthy --seed 5  # the default workload: no alert at all
+healthy_target=$target
 down_target="127.0.0.1:$(free_port)"  # nothing listens there: NeuroQuantumDBDown
 
 # Alertmanager: our routing, with notifications sent at once and every

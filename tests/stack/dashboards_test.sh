@@ -8,16 +8,7 @@ engine=$1 plugin=$(realpath "$2") reference=$3 stack=$(cd "$4" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/stack_lib.sh"
 
-cat >"$work/engine.toml" <<TOML
-[plugins.metrics]
-path = "$plugin"
-[plugins.metrics.settings]
-listen = "127.0.0.1:0"
-TOML
-"$engine" --config "$work/engine.toml" --seed 11 >/dev/null 2>"$work/engine.log" &
-pids+=($!)
-wait_for 10 grep -q 'serving http://' "$work/engine.log" || { cat "$work/engine.log"; fail "the mock engine did not start"; }
-target=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$work/engine.log" | head -n1 | sed 's|serving http://||')
+start_mock_engine engine --seed 11
 
 prom_port=$(free_port)
 cat >"$work/prometheus.yml" <<YAML

@@ -3,24 +3,11 @@
 # and a PromQL query finds a series of every family of the catalogue.
 # Usage: prometheus_scrape_test.sh MOCK_ENGINE PLUGIN REFERENCE_TOOL
 set -euo pipefail
-engine=$1 plugin=$2 reference=$3
+engine=$1 plugin=$(realpath "$2") reference=$3
 
 source "$(dirname "$0")/stack_lib.sh"
 
-cat >"$work/engine.toml" <<TOML
-[plugins.metrics]
-path = "$plugin"
-[plugins.metrics.settings]
-listen = "127.0.0.1:0"
-[workload]
-threads = 2
-queries_per_second = 300
-TOML
-"$engine" --config "$work/engine.toml" --seed 11 2>"$work/engine.log" &
-pids+=($!)
-wait_for 10 grep -q 'serving http://127.0.0.1:' "$work/engine.log" || {
-  echo "FAIL: the mock engine did not start serving"; cat "$work/engine.log"; exit 1; }
-target=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$work/engine.log" | head -n1 | sed 's|serving http://||')
+start_mock_engine engine --seed 11
 
 prom_port=$(free_port)
 cat >"$work/prometheus.yml" <<YAML

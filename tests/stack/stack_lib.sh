@@ -32,3 +32,26 @@ wait_for() {
   done
   return 1
 }
+
+# Starts nq-mock-engine ($engine) with the plugin ($plugin, absolute) listening
+# on a free port, and sets $target to its host:port. Extra arguments go to the
+# engine (e.g. --fault NAME). Usage: start_mock_engine NAME [ARGS...]
+start_mock_engine() {
+  local name=$1; shift
+  cat >"$work/$name.toml" <<TOML
+[engine]
+name = "$name"
+[plugins.metrics]
+path = "$plugin"
+[plugins.metrics.settings]
+listen = "127.0.0.1:0"
+[workload]
+threads = 2
+queries_per_second = 200
+TOML
+  "$engine" --config "$work/$name.toml" "$@" >/dev/null 2>"$work/$name.log" &
+  pids+=($!)
+  wait_for 10 grep -q 'serving http://' "$work/$name.log" || {
+    cat "$work/$name.log" >&2; fail "mock engine $name did not start serving"; }
+  target=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$work/$name.log" | head -n1 | sed 's|serving http://||')
+}
