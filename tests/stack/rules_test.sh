@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The alert and recording rules load (promtool check rules), their unit tests
+# prometheus.yml is valid (promtool check config), the alert and recording
+# rules load (promtool check rules), their unit tests
 # pass (promtool test rules), and every alert has a test where it fires and one
 # where it stays silent.
 # Usage: rules_test.sh MONITORING_STACK_DIR
 set -euo pipefail
-cd "$1/rules"
+cd "$1"
+promtool check config prometheus.yml  # also loads the rule files it names
+cd rules
 promtool check rules neuroquantum_recording.yml neuroquantum_alerts.yml
 promtool test rules tests/neuroquantum_alerts_test.yml
 
