@@ -53,6 +53,9 @@ struct LabelSpaceDef {
   uint32_t payload_bytes;          // text kept with each value (digest: normalized query)
   std::string_view payload_label;  // the label that exposes it
   std::string_view help;           // for the settings reference
+  // Room for a value's key in its slot; longer keys take a shared block (see
+  // label_table.hpp). Sized to the values the space usually sees.
+  uint32_t inline_key_bytes;
 };
 
 enum class FamilyId : uint32_t {

@@ -11,42 +11,42 @@
 namespace nq::metrics {
 namespace {
 
-using Labels = std::vector<prometheus::ClientMetric::Label>;
+using Label = prometheus::ClientMetric::Label;
 
 constexpr double kNanosecondsPerSecond = 1e9;
 constexpr uint32_t kEvictionShare = 20;  // a top-K space frees up to 1/20 of its values a scrape
 
-// Fixed labels of series `series`: mixed radix, the last label fastest.
-void append_fixed_labels(const FamilyDef& def, uint32_t series, Labels& labels) {
-  const size_t first = labels.size();
-  labels.resize(first + def.labels.size());
+// Label assignments reuse the strings of the previous scrape's model.
+void set_label(Label& label, std::string_view name, std::string_view value) {
+  label.name.assign(name);
+  label.value.assign(value);
+}
+
+// Fixed labels of series `series` into out[0, def.labels.size()): mixed
+// radix, the last label fastest.
+void set_fixed_labels(const FamilyDef& def, uint32_t series, Label* out) {
   for (size_t i = def.labels.size(); i-- > 0;) {
     const auto& values = def.labels[i].values;
-    labels[first + i] = {std::string(def.labels[i].name),
-                         std::string(values[series % values.size()])};
+    set_label(out[i], def.labels[i].name, values[series % values.size()]);
     series /= static_cast<uint32_t>(values.size());
   }
 }
 
-// Labels of an engine-valued key: its parts are separated by NUL bytes.
-Labels key_labels(const LabelSpaceDef& space, const std::string& key) {
-  Labels labels;
-  labels.reserve(space.labels.size() + 2);  // + fixed labels, + payload
+// Labels of an engine-valued key into out[0, space.labels.size()): its parts
+// are separated by NUL bytes.
+void set_key_labels(const LabelSpaceDef& space, std::string_view key, Label* out) {
   size_t start = 0;
-  for (const std::string_view name : space.labels) {
+  for (size_t i = 0; i < space.labels.size(); ++i) {
     const size_t end = std::min(key.find('\0', start), key.size());
-    labels.push_back({std::string(name), key.substr(start, end - start)});
+    set_label(out[i], space.labels[i], key.substr(std::min(start, key.size()), end - start));
     start = end + 1;
   }
-  return labels;
 }
 
-Labels overflow_labels(const LabelSpaceDef& space) {
-  Labels labels;
-  for (const std::string_view name : space.labels) {
-    labels.push_back({std::string(name), std::string(kOverflowLabelValue)});
+void set_overflow_labels(const LabelSpaceDef& space, Label* out) {
+  for (size_t i = 0; i < space.labels.size(); ++i) {
+    set_label(out[i], space.labels[i], kOverflowLabelValue);
   }
-  return labels;
 }
 
 prometheus::MetricType exposed_type(MetricType type) {
@@ -88,10 +88,12 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     const uint32_t bound = options.bounds[static_cast<size_t>(space.id)];
-    tables_[static_cast<size_t>(space.id)] =
-        std::make_unique<LabelTable>(bound != 0 ? bound : space.default_bound, space.payload_bytes);
-    credit_[static_cast<size_t>(space.id)].assign(
-        tables_[static_cast<size_t>(space.id)]->slot_count(), 0.0);
+    tables_[static_cast<size_t>(space.id)] = std::make_unique<LabelTable>(
+        bound != 0 ? bound : space.default_bound, space.payload_bytes, space.inline_key_bytes);
+    if (space.keep_heaviest) {
+      credit_[static_cast<size_t>(space.id)].assign(
+          tables_[static_cast<size_t>(space.id)]->slot_count(), 0.0);
+    }
   }
   uint32_t fixed_total = 0, labeled_total = 0, sampled_total = 0;
   for (const FamilyDef& def : catalogue()) {
@@ -175,36 +177,35 @@ void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
   }
 }
 
-std::vector<MetricStore::LiveValue> MetricStore::scan_space(LabelSpaceId space) {
+void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
   LabelTable& table = labels(space);
   const auto& families = families_by_space_[static_cast<size_t>(space)];
-  std::vector<LiveValue> live;
-  live.reserve(table.live() + LabelTable::kProbeWindow);
-  std::vector<uint64_t> tags;  // of live[i], and the first slot it owns
-  std::vector<uint32_t> first_slots;
-  tags.reserve(live.capacity());
-  first_slots.reserve(live.capacity());
+  std::vector<LiveValue>& values = live.values;
+  live.count = 0;
+  live.tags.clear();
+  live.first_slots.clear();
   // A key that owns two slots (see label_table.hpp) owns them within one
   // probe window: look for an equal key among the live values just before.
-  auto merge_into_recent = [&](uint32_t slot, const std::string& key, uint64_t tag,
-                               size_t candidates_end) {
-    for (size_t j = candidates_end; j-- > 0;) {
-      if (slot - first_slots[j] >= LabelTable::kProbeWindow) break;
-      if (tags[j] == tag && live[j].key == key) {
-        live[j].slots.push_back(slot);
+  auto merge_into_recent = [&](uint32_t slot, const std::string& key, uint64_t tag) {
+    for (size_t j = live.count; j-- > 0;) {
+      if (slot - live.first_slots[j] >= LabelTable::kProbeWindow) break;
+      if (live.tags[j] == tag && values[j].key == key) {
+        values[j].slots.push_back(slot);
         return true;
       }
     }
     return false;
   };
-  std::string key, payload;
   uint64_t tag = 0;
   for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
-    if (table.read_slot(slot, key, payload, &tag) == LabelTable::SlotState::live) {
-      if (merge_into_recent(slot, key, tag, live.size())) continue;
-      live.push_back({key, payload, {slot}});
-      tags.push_back(tag);
-      first_slots.push_back(slot);
+    if (live.count == values.size()) values.emplace_back();
+    LiveValue& v = values[live.count];  // read in place: its strings keep their capacity
+    if (table.read_slot(slot, v.key, v.payload, &tag) == LabelTable::SlotState::live) {
+      if (merge_into_recent(slot, v.key, tag)) continue;
+      v.slots.assign(1, slot);
+      live.tags.push_back(tag);
+      live.first_slots.push_back(slot);
+      ++live.count;
     } else if (!exporting_) {
       // Whatever a freed slot counted since the last scrape belongs to __other__.
       for (const FamilyId id : families) fold_slot(id, slot);
@@ -212,23 +213,26 @@ std::vector<MetricStore::LiveValue> MetricStore::scan_space(LabelSpaceId space) 
   }
   // Probe windows wrap around the end of the table.
   size_t wrapped = 0;
-  while (wrapped < live.size() && first_slots[wrapped] < LabelTable::kProbeWindow) ++wrapped;
-  for (size_t i = live.size(); i-- > wrapped;) {
-    if (first_slots[i] + LabelTable::kProbeWindow < table.slot_count()) break;
+  while (wrapped < live.count && live.first_slots[wrapped] < LabelTable::kProbeWindow) ++wrapped;
+  for (size_t i = live.count; i-- > wrapped;) {
+    if (live.first_slots[i] + LabelTable::kProbeWindow < table.slot_count()) break;
     for (size_t j = 0; j < wrapped; ++j) {
-      if (tags[j] == tags[i] && live[j].key == live[i].key) {
-        live[j].slots.insert(live[j].slots.end(), live[i].slots.begin(), live[i].slots.end());
-        live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
-        tags.erase(tags.begin() + static_cast<std::ptrdiff_t>(i));
-        first_slots.erase(first_slots.begin() + static_cast<std::ptrdiff_t>(i));
+      if (live.tags[j] == live.tags[i] && values[j].key == values[i].key) {
+        values[j].slots.insert(values[j].slots.end(), values[i].slots.begin(),
+                               values[i].slots.end());
+        const auto at = static_cast<std::ptrdiff_t>(i);
+        std::rotate(values.begin() + at, values.begin() + at + 1,
+                    values.begin() + static_cast<std::ptrdiff_t>(live.count));
+        live.tags.erase(live.tags.begin() + at);
+        live.first_slots.erase(live.first_slots.begin() + at);
+        --live.count;
         break;
       }
     }
   }
-  return live;
 }
 
-void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>& live) {
+bool MetricStore::evict_coldest(LabelSpaceId space, std::span<const LiveValue> live) {
   const LabelSpaceDef& def = label_space(space);
   LabelTable& table = labels(space);
   // Newcomers turned away since the last scrape?
@@ -244,7 +248,7 @@ void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>
   const bool turned_away = overflowed != seen;
   seen = overflowed;
   if (!def.keep_heaviest || !turned_away || table.live() < table.capacity() || live.empty()) {
-    return;
+    return false;
   }
   // Space-saving: a value's rank is what it counted plus what its slot's earlier
   // owner counted when it was evicted; the lowest ranks make room.
@@ -264,65 +268,67 @@ void MetricStore::evict_coldest(LabelSpaceId space, const std::vector<LiveValue>
       std::min(ranked.size(), size_t{std::max<uint32_t>(1, table.capacity() / kEvictionShare)});
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(evict),
                     ranked.end());
+  bool evicted = false;
   for (size_t i = 0; i < evict; ++i) {
     const auto [rank, slot] = ranked[i];
     if (!table.evict(slot)) continue;
     for (const FamilyId id : families_by_space_[static_cast<size_t>(space)]) fold_slot(id, slot);
     credit[slot] = rank;
+    evicted = true;
   }
+  return evicted;
 }
 
-CollectedMetrics MetricStore::collect(const PluginIdentity& identity) {
-  std::lock_guard lock(scrape_mutex_);
-  std::array<std::vector<LiveValue>, kLabelSpaceCount> live;
+void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity& identity) {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
-    auto& values = live[static_cast<size_t>(space.id)];
-    values = scan_space(space.id);
+    LiveValues& values = live_[static_cast<size_t>(space.id)];
+    scan_space(space.id, values);
     if (exporting_) continue;  // slots keep their values until the hand-over is done
-    evict_coldest(space.id, values);
-    if (space.keep_heaviest) values = scan_space(space.id);  // without the evicted ones
+    if (evict_coldest(space.id, values.view())) scan_space(space.id, values);
   }
   const ScrapeContext context{identity, read_process_sample()};
-  CollectedMetrics collected;
   auto& families = collected.families;
-  families.reserve(catalogue().size());
+  collected.created_seconds.clear();
+  size_t count = 0, series_family = 0;
   uint64_t series = 0;
   for (const FamilyDef& def : catalogue()) {
     if (def.source == Source::process && !context.process) continue;
-    families.push_back(collect_family(def, context, live[static_cast<size_t>(def.space)]));
+    if (count == families.size()) families.emplace_back();
+    if (def.id == FamilyId::plugin_series) series_family = count;
+    prometheus::MetricFamily& family = families[count++];
+    collect_family(def, context, live_[static_cast<size_t>(def.space)].view(), family);
     // Series of engine-valued labels may change hands (eviction), so only the
     // fixed series have a well-defined start.
     const bool counts_from_start = def.source == Source::events &&
                                    def.space == LabelSpaceId::none && def.type != MetricType::gauge;
     collected.created_seconds.push_back(counts_from_start ? identity.counters_since_seconds
                                                           : std::nan(""));
-    for (const auto& m : families.back().metric) {
-      series += def.type == MetricType::histogram ? m.histogram.bucket.size() + 2 : 1;
-    }
+    series += def.type == MetricType::histogram
+                  ? family.metric.size() * (layout(def.id).bucket_count + 3)
+                  : family.metric.size();
   }
-  for (auto& f : families) {
-    if (f.name == family(FamilyId::plugin_series).name)
-      f.metric[0].gauge.value = static_cast<double>(series);
-  }
-  return collected;
+  families.resize(count);
+  families[series_family].metric[0].gauge.value = static_cast<double>(series);
 }
 
-prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
-                                                     const ScrapeContext& context,
-                                                     const std::vector<LiveValue>& live) const {
-  prometheus::MetricFamily out;
-  out.name = std::string(def.name);
-  out.help = std::string(def.help);
+void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& context,
+                                 std::span<const LiveValue> live,
+                                 prometheus::MetricFamily& out) const {
+  out.name.assign(def.name);
+  out.help.assign(def.help);
   out.type = exposed_type(def.type);
   const Layout& l = layout(def.id);
   const LabelSpaceDef& space = label_space(def.space);
-  out.metric.reserve(size_t{l.fixed_series} * (live.size() + 1));
+  const size_t value_labels = def.space != LabelSpaceId::none ? space.labels.size() : 0;
 
-  auto add_metric = [&](Labels labels) -> prometheus::ClientMetric& {
-    out.metric.emplace_back();
-    out.metric.back().label = std::move(labels);
-    return out.metric.back();
+  size_t count = 0;
+  // The next series, with room for `labels` labels.
+  auto next = [&](size_t labels) -> prometheus::ClientMetric& {
+    if (count == out.metric.size()) out.metric.emplace_back();
+    prometheus::ClientMetric& m = out.metric[count++];
+    m.label.resize(labels);
+    return m;
   };
   // One series from cells: `cells(c)` gives the recorded integer of cell c.
   auto fill = [&](prometheus::ClientMetric& m, auto&& cells) {
@@ -352,50 +358,54 @@ prometheus::MetricFamily MetricStore::collect_family(const FamilyDef& def,
   switch (def.source) {
     case Source::identity:
       if (def.id == FamilyId::build_info) {
-        add_metric({{"version", context.identity.version},
-                    {"abi_version", context.identity.abi_version},
-                    {"build_id", context.identity.build_id}})
-            .gauge.value = 1;
+        auto& m = next(3);
+        set_label(m.label[0], "version", context.identity.version);
+        set_label(m.label[1], "abi_version", context.identity.abi_version);
+        set_label(m.label[2], "build_id", context.identity.build_id);
+        m.gauge.value = 1;
       } else {
-        add_metric({}).gauge.value = context.identity.start_time_seconds;
+        next(0).gauge.value = context.identity.start_time_seconds;
       }
       break;
     case Source::process: {
-      auto& m = add_metric({});
+      auto& m = next(0);
       (def.type == MetricType::counter ? m.counter.value : m.gauge.value) =
           process_value(def.id, *context.process);
       break;
     }
     case Source::scrape:
-      add_metric({});  // the series count, set once every family is collected
+      next(0);  // the series count, set once every family is collected
       break;
     case Source::samples:
       for (uint32_t s = 0; s < l.fixed_series; ++s) {
-        Labels labels;
-        append_fixed_labels(def, s, labels);
-        add_metric(std::move(labels)).gauge.value =
+        auto& m = next(def.labels.size());
+        set_fixed_labels(def, s, m.label.data());
+        m.gauge.value =
             std::bit_cast<double>(samples_[l.first_cell + s].load(std::memory_order_relaxed));
       }
       break;
     case Source::label_info:
       for (const LiveValue& v : live) {
-        Labels labels = key_labels(space, v.key);
-        labels.push_back({std::string(space.payload_label), v.payload});
-        add_metric(std::move(labels)).gauge.value = 1;
+        auto& m = next(space.labels.size() + 1);
+        set_key_labels(space, v.key, m.label.data());
+        set_label(m.label.back(), space.payload_label, v.payload);
+        m.gauge.value = 1;
       }
       break;
     case Source::events:
       for_each_event_series(def, live, [&](const LiveValue* value, uint32_t s, auto&& cells) {
-        Labels labels;
-        if (def.space != LabelSpaceId::none) {
-          labels = value != nullptr ? key_labels(space, value->key) : overflow_labels(space);
+        auto& m = next(value_labels + def.labels.size());
+        if (value != nullptr) {
+          set_key_labels(space, value->key, m.label.data());
+        } else if (value_labels != 0) {
+          set_overflow_labels(space, m.label.data());
         }
-        append_fixed_labels(def, s, labels);
-        fill(add_metric(std::move(labels)), cells);
+        set_fixed_labels(def, s, m.label.data() + value_labels);
+        fill(m, cells);
       });
       break;
   }
-  return out;
+  out.metric.resize(count);
 }
 
 }  // namespace nq::metrics

@@ -25,9 +25,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cell_arena.hpp"
@@ -89,8 +91,16 @@ class MetricStore {
     return *tables_[static_cast<size_t>(space)];
   }
 
-  // ---- Scrape side.
-  CollectedMetrics collect(const PluginIdentity& identity);
+  // ---- Scrape side. Collects every family and passes them to `use`, whose
+  // result it returns. The collected model is kept from one scrape to the
+  // next and refilled in place, so a scrape allocates only when series were
+  // added; `use` runs under the scrape lock and must not keep the reference.
+  template <typename Use>
+  auto collect(const PluginIdentity& identity, Use&& use) {
+    std::lock_guard lock(scrape_mutex_);
+    collect_into(snapshot_, identity);
+    return use(std::as_const(snapshot_));
+  }
 
   size_t memory_bytes() const noexcept;
 
@@ -129,20 +139,31 @@ class MetricStore {
     std::string payload;
     std::vector<uint32_t> slots;  // more than one only after a rare insert race
   };
+  // The live values of a label space, refilled in place by scan_space().
+  struct LiveValues {
+    std::vector<LiveValue> values;  // [0, count) are this scan's
+    size_t count = 0;
+    std::vector<uint64_t> tags;  // of values[i], and the first slot it owns
+    std::vector<uint32_t> first_slots;
+    std::span<const LiveValue> view() const { return {values.data(), count}; }
+  };
 
   uint64_t exposed(const Layout& l, uint32_t label_slot, uint32_t series,
                    uint32_t c) const noexcept;
   void fold_slot(FamilyId id, uint32_t label_slot);
-  std::vector<LiveValue> scan_space(LabelSpaceId space);
-  void evict_coldest(LabelSpaceId space, const std::vector<LiveValue>& live);
+  void scan_space(LabelSpaceId space, LiveValues& live);
+  // True when it evicted values.
+  bool evict_coldest(LabelSpaceId space, std::span<const LiveValue> live);
+  void collect_into(CollectedMetrics& collected, const PluginIdentity& identity);
   // Calls visit(value, fixed_series, cells) for every series of an events
   // family: `value` is the engine-valued label value, nullptr for the fixed
   // series of a family without one and for "__other__"; cells(c) reads cell c.
   template <typename Visit>
-  void for_each_event_series(const FamilyDef& def, const std::vector<LiveValue>& live,
+  void for_each_event_series(const FamilyDef& def, std::span<const LiveValue> live,
                              Visit&& visit) const;
-  prometheus::MetricFamily collect_family(const FamilyDef& def, const ScrapeContext& context,
-                                          const std::vector<LiveValue>& live) const;
+  // Refills `out` (the family's model from the previous scrape, or empty).
+  void collect_family(const FamilyDef& def, const ScrapeContext& context,
+                      std::span<const LiveValue> live, prometheus::MetricFamily& out) const;
 
   std::vector<Layout> layouts_;
   std::array<uint32_t, kFamilyCount> overflow_index_{};
@@ -156,6 +177,8 @@ class MetricStore {
   bool import_records(std::string_view state, bool apply, std::string& error);
 
   std::mutex scrape_mutex_;  // guards everything below; scrape side only
+  CollectedMetrics snapshot_;
+  std::array<LiveValues, kLabelSpaceCount> live_;
   bool exporting_ = false;
   std::unordered_map<std::string, std::vector<uint64_t>> exported_;  // by series: cells sent
   // Per family with engine-valued labels, per fixed series and cell: what
@@ -167,7 +190,7 @@ class MetricStore {
 
 template <typename Visit>
 inline void MetricStore::for_each_event_series(const FamilyDef& def,
-                                               const std::vector<LiveValue>& live,
+                                               std::span<const LiveValue> live,
                                                Visit&& visit) const {
   const Layout& l = layout(def.id);
   if (def.space == LabelSpaceId::none) {

@@ -68,9 +68,8 @@ uint32_t bucket_for(std::span<const double> bounds, double upper) {
 std::string MetricStore::export_state() {
   std::lock_guard lock(scrape_mutex_);
   exporting_ = true;
-  std::array<std::vector<LiveValue>, kLabelSpaceCount> live;
   for (const LabelSpaceDef& space : label_spaces()) {
-    if (space.id != LabelSpaceId::none) live[static_cast<size_t>(space.id)] = scan_space(space.id);
+    if (space.id != LabelSpaceId::none) scan_space(space.id, live_[static_cast<size_t>(space.id)]);
   }
   StateWriter w;
   w.put(kStoreStateVersion);
@@ -88,7 +87,7 @@ std::string MetricStore::export_state() {
     }
     if (def.source != Source::events) continue;
     for_each_event_series(
-        def, live[static_cast<size_t>(def.space)],
+        def, live_[static_cast<size_t>(def.space)].view(),
         [&](const LiveValue* value, uint32_t s, auto&& cells) {
           const bool overflow = def.space != LabelSpaceId::none && value == nullptr;
           std::string id(def.name);

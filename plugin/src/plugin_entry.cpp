@@ -74,7 +74,8 @@ struct nq_plugin_instance {
   // One scrape; its duration is observed for the next one to report.
   std::string render_metrics(ExpositionFormat format) {
     const auto began = std::chrono::steady_clock::now();
-    std::string body = render(store.collect(identity), format);
+    std::string body =
+        store.collect(identity, [format](const CollectedMetrics& m) { return render(m, format); });
     const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now() - began);
     store.observe(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_scrape_duration_seconds, 0,

@@ -50,12 +50,13 @@ void scrape(benchmark::State& state, ExpositionFormat format, bool gzip) {
   FilledStore& f = filled(static_cast<uint32_t>(state.range(0)));
   size_t bytes = 0, series = 0;
   for (auto _ : state) {
-    CollectedMetrics collected = f.store->collect(f.identity);
-    std::string body = render(collected, format);
+    std::string body = f.store->collect(f.identity, [&](const CollectedMetrics& collected) {
+      series = 0;
+      for (const auto& family : collected.families) series += family.metric.size();
+      return render(collected, format);
+    });
     if (gzip) body = gzip_compress(body);
     bytes = body.size();
-    series = 0;
-    for (const auto& family : collected.families) series += family.metric.size();
     benchmark::DoNotOptimize(body.data());
   }
   state.counters["series"] = static_cast<double>(series);

@@ -29,7 +29,8 @@ CollectedMetrics busy_store_scrape() {
       store.labels(LabelSpaceId::errors)
           .find_or_insert(std::string_view("storage\0quote\"back\\slash\nnl", 27));
   store.count(0, FamilyId::errors_total, 0, 3, slot);
-  return store.collect({"1.2.3", "1.0", "abc", 42.0, 1764000000.5});
+  return store.collect({"1.2.3", "1.0", "abc", 42.0, 1764000000.5},
+                       [](const CollectedMetrics& m) { return m; });
 }
 
 // "series value" lines of a text exposition, by series.

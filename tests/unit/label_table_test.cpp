@@ -73,6 +73,76 @@ TEST(LabelTable, ErasedSlotsAreReusedAndReadBack) {
   EXPECT_EQ(table.live(), 1u);
 }
 
+TEST(LabelTable, LongKeysShareABoundedPoolOfBlocksThatFreedKeysGiveBack) {
+  // Capacity 16: keys up to 32 bytes stay in their slot, longer ones take one
+  // of kMinLongKeyBlocks (8) blocks.
+  LabelTable table(16, 0);
+  auto long_key = [](int i) { return std::string(200, 'x') + '\0' + std::to_string(i); };
+  std::vector<uint32_t> slots;
+  for (int i = 0; i < 8; ++i) {
+    slots.push_back(table.find_or_insert(long_key(i)));
+    ASSERT_NE(slots.back(), table.overflow_slot()) << i;
+  }
+  EXPECT_EQ(table.find_or_insert(long_key(8)), table.overflow_slot());  // no block left
+  const uint32_t short_slot = table.find_or_insert("short");            // short keys still fit
+  EXPECT_NE(short_slot, table.overflow_slot());
+  EXPECT_EQ(table.live(), 9u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(table.find(long_key(i)), slots[i]) << i;
+
+  std::string key, payload;
+  ASSERT_EQ(table.read_slot(slots[3], key, payload), LabelTable::SlotState::live);
+  EXPECT_EQ(key, long_key(3));
+  EXPECT_TRUE(table.erase(long_key(3)));
+  // The freed block is given back by the scrape side's next read of the slot.
+  EXPECT_EQ(table.find_or_insert(long_key(9)), table.overflow_slot());
+  EXPECT_EQ(table.read_slot(slots[3], key, payload), LabelTable::SlotState::free);
+  const uint32_t reused = table.find_or_insert(long_key(9));
+  ASSERT_NE(reused, table.overflow_slot());
+  ASSERT_EQ(table.read_slot(reused, key, payload), LabelTable::SlotState::live);
+  EXPECT_EQ(key, long_key(9));
+  EXPECT_EQ(table.find(long_key(3)), table.overflow_slot());
+  EXPECT_EQ(table.find(long_key(4)), slots[4]);
+  EXPECT_EQ(table.find_or_insert(std::string(LabelTable::kMaxKeyBytes + 1, 'y')),
+            table.overflow_slot());
+}
+
+TEST(LabelTable, ChurnOfLongAndShortKeysUnderConcurrentInsertsKeepsEveryKeyReadable) {
+  // Hook threads insert and erase while the scrape side reads, evicts and
+  // gives blocks back: every live slot reads back as a key that was inserted.
+  LabelTable table(64, 0);
+  auto key_of = [](int i) {
+    return (i % 3 == 0 ? std::string(100, 'L') : std::string("s")) + std::to_string(i);
+  };
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; !stop.load(std::memory_order_relaxed); ++round) {
+        const int i = (round * 7 + t * 13) % 500;
+        const uint32_t slot = table.find_or_insert(key_of(i));
+        if (round % 5 == 0 && slot != table.overflow_slot()) table.erase(key_of(i));
+      }
+    });
+  }
+  std::string key, payload;
+  size_t live_seen = 0;
+  for (int scan = 0; live_seen < 50'000 && scan < 1'000'000; ++scan) {
+    for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
+      if (table.read_slot(slot, key, payload) != LabelTable::SlotState::live) continue;
+      ++live_seen;
+      const bool is_long = key.rfind(std::string(100, 'L'), 0) == 0;
+      const std::string number = key.substr(is_long ? 100 : 1);
+      ASSERT_FALSE(number.empty());
+      ASSERT_EQ(key, key_of(std::stoi(number))) << "torn key in slot " << slot;
+      if (scan % 3 == 0) table.evict(slot);
+    }
+  }
+  stop = true;
+  for (auto& th : threads) th.join();
+  EXPECT_GE(live_seen, 50'000u);
+  EXPECT_LE(table.live(), table.capacity());
+}
+
 TEST(LabelTable, AMillionDistinctKeysNeverGrowIt) {
   LabelTable table(100, 0);
   uint32_t overflowed = 0;

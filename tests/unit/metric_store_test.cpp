@@ -19,8 +19,9 @@ StoreOptions options(uint32_t slots) {
 }
 
 std::string render(MetricStore& store) {
-  return nq::metrics::render(store.collect({"1.2.3", "1.0", "abc", 42.0, 41.0}),
-                             ExpositionFormat::prometheus_text);
+  return store.collect({"1.2.3", "1.0", "abc", 42.0, 41.0}, [](const CollectedMetrics& m) {
+    return nq::metrics::render(m, ExpositionFormat::prometheus_text);
+  });
 }
 
 // Sum of every sample of `family` (lines "family{...} value" or "family value").
@@ -154,6 +155,46 @@ TEST(MetricStore, FreedSlotsMoveTheirCountsToOtherAndCountersNeverDecrease) {
   EXPECT_EQ(
       sample_value(text, R"(neuroquantum_index_scans_total{table="__other__",index="__other__"})"),
       7);
+}
+
+TEST(MetricStore, ScrapesRefillTheModelInPlaceWithoutStaleSeries) {
+  // The collected model is reused from scrape to scrape: series that left
+  // must not linger, and long keys (stored out of their slot) read back whole.
+  StoreOptions o = options(1);
+  o.bounds[static_cast<size_t>(LabelSpaceId::indexes)] = 8;
+  MetricStore store(o);
+  LabelTable& indexes = store.labels(LabelSpaceId::indexes);
+  const std::string long_table(100, 't');
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4; ++i) keys.push_back(long_table + '\0' + "idx" + std::to_string(i));
+  for (const auto& k : keys)
+    store.count(0, FamilyId::index_scans_total, 0, 1, indexes.find_or_insert(k));
+  auto series_of = [](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = 0;
+         (at = text.find("\nneuroquantum_index_scans_total{", at)) != std::string::npos; ++at) {
+      ++n;
+    }
+    return n;
+  };
+  std::string text = render(store);
+  EXPECT_EQ(series_of(text), 5u);  // 4 values + __other__
+  const std::string labels =
+      R"(neuroquantum_index_scans_total{table=")" + long_table + R"(",index="idx2"})";
+  EXPECT_EQ(sample_value(text, labels), 1);
+  ASSERT_TRUE(indexes.erase(keys[0]));
+  ASSERT_TRUE(indexes.erase(keys[1]));
+  text = render(store);
+  EXPECT_EQ(series_of(text), 3u);
+  EXPECT_EQ(sample_value(text, labels), 1);
+  EXPECT_EQ(
+      sample_value(text, R"(neuroquantum_index_scans_total{table="__other__",index="__other__"})"),
+      2);
+  store.count(0, FamilyId::index_scans_total, 0, 5,
+              indexes.find_or_insert(std::string("short\0x", 7)));
+  text = render(store);
+  EXPECT_EQ(series_of(text), 4u);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_index_scans_total{table="short",index="x"})"), 5);
 }
 
 TEST(MetricStore, TopKSpacesMakeRoomForHeavierNewcomers) {
