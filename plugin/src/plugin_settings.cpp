@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "label_table.hpp"
+
 namespace nq::metrics {
 namespace {
 
@@ -202,7 +204,10 @@ std::vector<SettingDoc> settings_reference() {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     docs.push_back({std::string(space.setting), std::to_string(space.default_bound),
-                    "most " + std::string(space.help) + "; others go to \"__other__\""});
+                    "most " + std::string(space.help) + " (values longer than " +
+                        std::to_string(space.inline_key_bytes) + " bytes: at most 1 in " +
+                        std::to_string(LabelTable::kLongKeyShare) +
+                        " of them); others go to \"__other__\""});
   }
   for (const FamilyDef& def : catalogue()) {
     if (!has_bucket_setting(def)) continue;
