@@ -3,8 +3,16 @@
 // Ownership: the listener owns its socket, io_context and serving thread; it
 // never owns metrics, it only calls render_metrics() per scrape.
 // Thread-safety: start() and stop() are called from the plugin's lifecycle
-// (one thread at a time). Requests are served on the listener's own thread,
-// never on an engine thread; render_metrics must be safe to call there.
+// (one thread at a time). Requests are served on the listener's own fixed
+// pool of threads (ListenerLimits::threads), never on an engine thread;
+// render_metrics may be called from several of them at once.
+//
+// Limits (ListenerLimits, each a plugin setting): connections past the
+// maximum are answered 503 and closed; a request must arrive whole within
+// the read timeout of its first byte (slow clients are cut off) and a
+// keep-alive connection may idle for the idle timeout; request line and
+// header sizes are capped (414, 431); no request may carry a body (413);
+// only GET and HEAD (405); unknown paths 404.
 // This is the only translation unit that includes Beast.
 #pragma once
 
@@ -27,7 +35,8 @@ struct HttpEndpoints {
 
 class HttpListener {
  public:
-  HttpListener(ListenAddress address, HttpEndpoints endpoints, std::shared_ptr<spdlog::logger> log);
+  HttpListener(ListenAddress address, ListenerLimits limits, HttpEndpoints endpoints,
+               std::shared_ptr<spdlog::logger> log);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;

@@ -130,8 +130,8 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
     HttpEndpoints endpoints{
         [self](ExpositionFormat format) { return self->render_metrics(format); },
         "nq-metrics/" + self->identity.version, landing_page(self->identity)};
-    auto listener =
-        std::make_unique<HttpListener>(self->settings.listen, std::move(endpoints), self->log);
+    auto listener = std::make_unique<HttpListener>(self->settings.listen, self->settings.listener,
+                                                   std::move(endpoints), self->log);
     std::string error;
     const int adopted = std::exchange(self->adopted_socket, -1);
     if (!listener->start(error, adopted)) {

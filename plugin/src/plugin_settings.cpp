@@ -131,6 +131,29 @@ std::optional<ListenAddress> parse_listen_address(const std::string& text) {
   return out;
 }
 
+// The listener's integer settings, declared once for parsing and reference.
+struct ListenerSetting {
+  std::string_view key;
+  uint32_t ListenerLimits::*field;
+  uint32_t min, max;
+  std::string_view meaning;
+};
+constexpr ListenerSetting kListenerSettings[] = {
+    {"http_threads", &ListenerLimits::threads, 1, 16,
+     "threads serving HTTP (never engine threads): a flood of scrapes uses at most these"},
+    {"http_max_connections", &ListenerLimits::max_connections, 1, 10'000,
+     "open HTTP connections at most; one more is answered 503 and closed"},
+    {"http_max_header_bytes", &ListenerLimits::max_header_bytes, 512, 1 << 20,
+     "request line and headers at most, in bytes; more is answered 431"},
+    {"http_max_request_line_bytes", &ListenerLimits::max_request_line_bytes, 64, 1 << 20,
+     "request line at most, in bytes; more is answered 414"},
+    {"http_read_timeout_seconds", &ListenerLimits::read_timeout_seconds, 1, 3600,
+     "a request must arrive whole within this time of its first byte, or the connection is "
+     "closed (slow clients)"},
+    {"http_idle_timeout_seconds", &ListenerLimits::idle_timeout_seconds, 1, 86'400,
+     "a keep-alive connection waiting for its next request is closed after this time"},
+};
+
 std::optional<Settings> read_settings(const nq_engine_services& services, std::string& error) {
   Settings settings;
   if (auto listen = lookup(services, "listen")) {
@@ -141,6 +164,18 @@ std::optional<Settings> read_settings(const nq_engine_services& services, std::s
       return std::nullopt;
     }
     settings.listen = *address;
+  }
+  for (const ListenerSetting& setting : kListenerSettings) {
+    if (auto text = lookup(services, setting.key)) {
+      const auto value = parse_uint(*text, setting.min, setting.max);
+      if (!value) {
+        error = bad_value(setting.key, *text,
+                          "an integer from " + std::to_string(setting.min) + " to " +
+                              std::to_string(setting.max));
+        return std::nullopt;
+      }
+      settings.listener.*setting.field = *value;
+    }
   }
   if (auto level = lookup(services, "log_level")) {
     if (std::find(kLogLevels.begin(), kLogLevels.end(), *level) == kLogLevels.end()) {
@@ -201,6 +236,11 @@ std::vector<SettingDoc> settings_reference() {
       {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
       {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},
   };
+  const ListenerLimits listener_defaults;
+  for (const ListenerSetting& setting : kListenerSettings) {
+    docs.push_back({std::string(setting.key), std::to_string(listener_defaults.*setting.field),
+                    std::string(setting.meaning)});
+  }
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     docs.push_back({std::string(space.setting), std::to_string(space.default_bound),

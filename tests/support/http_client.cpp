@@ -2,46 +2,70 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
 
 namespace nq::testing {
 
-HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head) {
-  HttpReply reply;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    reply.error = std::strerror(errno);
-    return reply;
+TcpConnection::TcpConnection(const std::string& host, uint16_t port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    error_ = std::string("socket: ") + std::strerror(errno);
+    return;
   }
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    reply.error = std::string("connect: ") + std::strerror(errno);
-    ::close(fd);
-    return reply;
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    error_ = std::string("connect: ") + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
   }
-  const std::string request = request_head + "\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(request.size())) {
-    reply.error = std::string("send: ") + std::strerror(errno);
-    ::close(fd);
-    return reply;
-  }
-  std::string raw;
+}
+
+TcpConnection::~TcpConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool TcpConnection::send(const std::string& bytes) {
+  if (fd_ < 0) return false;
+  const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(bytes.size())) return true;
+  error_ = std::string("send: ") + (n < 0 ? std::strerror(errno) : "short write");
+  return false;
+}
+
+std::string TcpConnection::receive(std::chrono::milliseconds timeout) {
+  std::string data;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[16384];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
-  ::close(fd);
+  while (fd_ >= 0 && !closed_by_server_) {
+    // Past the deadline, still take what has already arrived (poll with 0).
+    const auto left = std::max<std::chrono::milliseconds::rep>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now())
+               .count());
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) {
+      data.append(buf, static_cast<size_t>(n));
+    } else {
+      closed_by_server_ = true;  // orderly close, or reset
+    }
+  }
+  return data;
+}
+
+HttpReply parse_reply(const std::string& raw) {
+  HttpReply reply;
   const size_t split = raw.find("\r\n\r\n");
   if (raw.rfind("HTTP/1.", 0) != 0 || split == std::string::npos) {
     reply.error = "malformed or empty reply: '" + raw.substr(0, 80) + "'";
@@ -51,6 +75,16 @@ HttpReply http_exchange(const std::string& host, uint16_t port, const std::strin
   reply.headers = raw.substr(0, split);
   reply.body = raw.substr(split + 4);
   return reply;
+}
+
+HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head) {
+  TcpConnection connection(host, port);
+  if (!connection.send(request_head + "\r\n\r\n")) {
+    HttpReply reply;
+    reply.error = connection.error();
+    return reply;
+  }
+  return parse_reply(connection.receive(std::chrono::seconds(10)));
 }
 
 HttpReply http_get(const std::string& host, uint16_t port, const std::string& path) {

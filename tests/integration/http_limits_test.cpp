@@ -1,0 +1,128 @@
+// The plugin's HTTP listener limits, over real loopback sockets against the
+// real plugin: sizes (414, 431), bodies (413), the connection limit (503),
+// the read timeout against slow clients (slowloris) and the keep-alive idle
+// timeout, each with short settings so that the tests take seconds.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_client.hpp"
+#include "nq/nq_host.h"
+#include "test_engine.hpp"
+
+namespace {
+
+using nq::testing::http_exchange;
+using nq::testing::http_get;
+using nq::testing::parse_reply;
+using nq::testing::TcpConnection;
+using nq::testing::TestEngine;
+using namespace std::chrono_literals;
+
+constexpr uint32_t kMaxConnections = 12;
+
+class HttpLimits : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_.settings["listen"] = "127.0.0.1:0";
+    engine_.settings["http_max_connections"] = std::to_string(kMaxConnections);
+    engine_.settings["http_max_header_bytes"] = "1024";
+    engine_.settings["http_max_request_line_bytes"] = "256";
+    engine_.settings["http_read_timeout_seconds"] = "1";
+    engine_.settings["http_idle_timeout_seconds"] = "1";
+    host_ = engine_.create_host();
+    ASSERT_NE(host_, nullptr);
+    char err[512] = {};
+    ASSERT_EQ(nq_host_load(host_, NQ_PLUGIN_PATH, err, sizeof err), NQ_OK) << err;
+    port_ = engine_.metrics_port();
+  }
+  void TearDown() override { nq_host_destroy(host_); }
+
+  int status_of(const std::string& request_head) {
+    return http_exchange("127.0.0.1", port_, request_head).status;
+  }
+
+  TestEngine engine_;
+  nq_host* host_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+TEST_F(HttpLimits, OversizedOrUnexpectedRequestsGetTheirStatusAndServingGoesOn) {
+  EXPECT_EQ(status_of("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(2000, 'a')), 431);
+  EXPECT_EQ(status_of("GET /" + std::string(300, 'p') + " HTTP/1.1\r\nHost: x"), 414);
+  EXPECT_EQ(status_of("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"), 413);
+  EXPECT_EQ(status_of("DELETE /metrics HTTP/1.1\r\nHost: x\r\nConnection: close"), 405);
+  EXPECT_EQ(status_of("GET /admin HTTP/1.1\r\nHost: x\r\nConnection: close"), 404);
+  EXPECT_EQ(http_get("127.0.0.1", port_, "/metrics").status, 200);
+}
+
+TEST_F(HttpLimits, KeepAliveServesSeveralRequestsThenClosesWhenIdle) {
+  TcpConnection c("127.0.0.1", port_);
+  ASSERT_TRUE(c.connected()) << c.error();
+  auto last_request = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    last_request = std::chrono::steady_clock::now();
+    ASSERT_TRUE(c.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const std::string reply = c.receive(300ms);  // the reply, connection kept open
+    EXPECT_EQ(parse_reply(reply).status, 200) << reply;
+    EXPECT_FALSE(c.closed_by_server());
+  }
+  c.receive(5s);
+  EXPECT_TRUE(c.closed_by_server());
+  const auto idle = std::chrono::steady_clock::now() - last_request;
+  EXPECT_GE(idle, 900ms);  // the 1 s idle timeout after the last answer, not before
+  EXPECT_LE(idle, 3s);
+}
+
+TEST_F(HttpLimits, ConnectionsPastTheLimitAre503AndServingResumesWhenTheyGo) {
+  std::vector<std::unique_ptr<TcpConnection>> held;
+  for (uint32_t i = 0; i < kMaxConnections; ++i) {
+    held.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
+    ASSERT_TRUE(held.back()->connected()) << held.back()->error();
+  }
+  std::this_thread::sleep_for(100ms);  // all accepted: the listener counts them
+  const auto refused = http_get("127.0.0.1", port_, "/metrics");
+  EXPECT_EQ(refused.status, 503) << refused.error;
+  EXPECT_NE(refused.headers.find("Retry-After: 1"), std::string::npos);
+  held.clear();  // clients go away
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(http_get("127.0.0.1", port_, "/metrics").status, 200);
+}
+
+TEST_F(HttpLimits, SlowClientsAreCutOffWhileNormalScrapesSucceed) {
+  // Slowloris: connections that send one byte of a request every 200 ms.
+  constexpr int kSlowClients = 8;  // below the connection limit
+  std::vector<std::unique_ptr<TcpConnection>> slow;
+  for (int i = 0; i < kSlowClients; ++i) {
+    slow.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
+    ASSERT_TRUE(slow.back()->connected()) << slow.back()->error();
+  }
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: slow\r\nX-Filler: abcdefghijkl\r\n";
+  const auto began = std::chrono::steady_clock::now();
+  int scrapes_ok = 0;
+  size_t sent = 0;
+  bool all_cut = false;
+  while (!all_cut && std::chrono::steady_clock::now() - began < 5s) {
+    for (auto& c : slow) c->send(request.substr(sent % request.size(), 1));
+    ++sent;
+    if (http_get("127.0.0.1", port_, "/metrics").status == 200) ++scrapes_ok;
+    all_cut = true;
+    for (auto& c : slow) {
+      const std::string got = c->receive(1ms);
+      EXPECT_EQ(got.find("200 OK"), std::string::npos) << "a slow request was served";
+      all_cut = all_cut && c->closed_by_server();
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_TRUE(all_cut) << "slow clients still connected after 5 s";
+  EXPECT_LE(took, 3s) << "the read timeout is 1 s";
+  EXPECT_GE(scrapes_ok, 3) << "normal scrapes failed while slow clients were connected";
+  EXPECT_EQ(http_get("127.0.0.1", port_, "/metrics").status, 200);
+}
+
+}  // namespace
