@@ -1,20 +1,26 @@
 #include "http_listener.hpp"
 
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
+
+#include "basic_auth.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -22,6 +28,7 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr auto kDrainTimeout = std::chrono::seconds(1);
@@ -30,11 +37,24 @@ constexpr size_t kFirstReadBytes = 1024;
 // "GET " + target + " HTTP/1.1": what the request line adds to method and target.
 constexpr size_t kRequestLineOverhead = 11;
 
+using Request = http::request<http::empty_body>;
 using Response = http::response<http::string_body>;
 
-Response make_response(const http::request<http::empty_body>& req, http::status status,
-                       std::string_view content_type, std::string body,
-                       const std::string& server_name) {
+// What every connection of a listener shares: read-only after start(),
+// except `auth` (thread-safe) and the atomics of the serving state.
+struct ServingContext {
+  HttpEndpoints endpoints;
+  ListenerLimits limits;
+  std::vector<std::pair<std::string, std::string>> headers;  // from the web config
+  BasicAuth auth;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> accepting_ended{false};
+  std::atomic<uint32_t> sessions{0};
+};
+
+Response make_response(const Request& req, http::status status, std::string_view content_type,
+                       std::string body, const std::string& server_name) {
   Response res{status, req.version()};
   res.set(http::field::server, server_name);
   res.set(http::field::content_type, content_type);
@@ -48,7 +68,28 @@ Response make_response(const http::request<http::empty_body>& req, http::status 
   return res;
 }
 
-Response route(const http::request<http::empty_body>& req, const HttpEndpoints& endpoints) {
+Response error_response(http::status status, std::string body, const std::string& server_name) {
+  Request bad;
+  bad.version(11);
+  bad.keep_alive(false);
+  return make_response(bad, status, "text/plain", std::move(body), server_name);
+}
+
+// The answer to a request that could not be read whole.
+Response unreadable_request_response(beast::error_code ec, const std::string& server_name) {
+  if (ec == http::error::header_limit) {
+    return error_response(http::status::request_header_fields_too_large,
+                          "Request Header Fields Too Large\n", server_name);
+  }
+  if (ec == http::error::unexpected_body) {
+    return error_response(http::status::payload_too_large,
+                          "Payload Too Large: requests carry no body here\n", server_name);
+  }
+  return error_response(http::status::bad_request, "Bad Request: " + ec.message() + "\n",
+                        server_name);
+}
+
+Response route(const Request& req, const HttpEndpoints& endpoints) {
   const auto& name = endpoints.server_name;
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     Response res = make_response(req, http::status::method_not_allowed, "text/plain",
@@ -79,154 +120,172 @@ Response route(const http::request<http::empty_body>& req, const HttpEndpoints& 
   return make_response(req, http::status::not_found, "text/plain", "Not Found\n", name);
 }
 
-// What sessions share with the listener; read and written from the serving
-// threads, `accepting_ended` and `sessions` also by stop() on another.
-struct ServingState {
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> accepting_ended{false};
-  std::atomic<uint32_t> sessions{0};
+// The answer to a request read whole (or to the error that stopped reading
+// it): limits, then credentials, then the route; with the configured headers.
+Response answer(ServingContext& context, beast::error_code read_error, const Request& req) {
+  const std::string& name = context.endpoints.server_name;
+  Response res;
+  if (read_error) {
+    res = unreadable_request_response(read_error, name);
+  } else if (req.method_string().size() + req.target().size() + kRequestLineOverhead >
+             context.limits.max_request_line_bytes) {
+    res = error_response(http::status::uri_too_long, "URI Too Long\n", name);
+  } else if (context.auth.enabled() && !context.auth.allows(req[http::field::authorization])) {
+    if (context.endpoints.on_auth_failure) context.endpoints.on_auth_failure();
+    res = make_response(req, http::status::unauthorized, "text/plain", "Unauthorized\n", name);
+    res.set(http::field::www_authenticate, "Basic realm=\"nq-metrics\", charset=\"UTF-8\"");
+  } else {
+    try {
+      res = route(req, context.endpoints);
+    } catch (const std::exception& e) {
+      context.log->error("serving {} failed: {}", std::string(req.target()), e.what());
+      res = make_response(req, http::status::internal_server_error, "text/plain",
+                          "Internal Server Error\n", name);
+    }
+  }
+  for (const auto& [header, value] : context.headers) res.set(header, value);
+  return res;
+}
+
+// What the listener needs of a session of either kind.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void start() = 0;
+  virtual void refuse() = 0;
+  virtual void stop_if_idle() = 0;
 };
 
-Response error_response(http::status status, std::string body, const std::string& server_name) {
-  http::request<http::empty_body> bad;
-  bad.version(11);
-  bad.keep_alive(false);
-  return make_response(bad, status, "text/plain", std::move(body), server_name);
-}
+// One client connection over Stream (plain TCP or TLS over TCP): handshake
+// (TLS), wait for a request (idle timeout), read it whole (read timeout),
+// answer it, repeat while keep-alive. Every handler runs on the connection's
+// strand.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
-// The answer to a request that could not be read whole.
-Response unreadable_request_response(beast::error_code ec, const std::string& server_name) {
-  if (ec == http::error::header_limit) {
-    return error_response(http::status::request_header_fields_too_large,
-                          "Request Header Fields Too Large\n", server_name);
-  }
-  if (ec == http::error::unexpected_body) {
-    return error_response(http::status::payload_too_large,
-                          "Payload Too Large: requests carry no body here\n", server_name);
-  }
-  return error_response(http::status::bad_request, "Bad Request: " + ec.message() + "\n",
-                        server_name);
-}
-
-// One client connection: wait for a request (idle timeout), read it whole
-// (read timeout), answer it, repeat while keep-alive. Every handler runs on
-// the connection's strand.
-class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpEndpoints& endpoints, const ListenerLimits& limits,
-          spdlog::logger& log, ServingState& state)
-      : stream_(std::move(socket)),
-        endpoints_(endpoints),
-        limits_(limits),
-        log_(log),
-        state_(state) {
-    state_.sessions.fetch_add(1);
+  template <class... TlsContext>
+  Session(tcp::socket socket, ServingContext& context, TlsContext&... tls)
+      : stream_(std::move(socket), tls...), context_(context) {
+    context_.sessions.fetch_add(1);
   }
-  ~Session() { state_.sessions.fetch_sub(1); }
+  ~Session() override { context_.sessions.fetch_sub(1); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::wait_for_request, shared_from_this()));
+  void start() override {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
   }
 
   // Over the connection limit: answer 503 without reading, then close.
-  void refuse() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      Response res = error_response(http::status::service_unavailable,
-                                    "Service Unavailable: too many connections\n",
-                                    self->endpoints_.server_name);
-      res.set(http::field::retry_after, "1");
-      self->write(std::move(res));
-    });
+  void refuse() override {
+    refusing_ = true;
+    start();
   }
 
   // On stop (from any thread): a keep-alive connection waiting for its next
   // request is closed now; one being answered, or whose first request is on
   // its way, is closed after its response.
-  void stop_if_idle() {
+  void stop_if_idle() override {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       if (!self->idle_ || self->served_ == 0) return;
       beast::error_code ignored;
-      self->stream_.socket().close(ignored);
+      self->socket().close(ignored);
     });
   }
 
  private:
-  void wait_for_request() {
-    if (buffer_.size() > 0) return read_request();  // pipelined: already here
-    idle_ = true;
-    stream_.expires_after(std::chrono::seconds(served_ == 0 ? limits_.read_timeout_seconds
-                                                            : limits_.idle_timeout_seconds));
-    stream_.async_read_some(
-        buffer_.prepare(kFirstReadBytes),
-        beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  void expire_in(uint32_t seconds) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
   }
 
-  void on_first_bytes(beast::error_code ec, size_t n) {
-    idle_ = false;
-    if (ec) return close();  // idle timeout, closed by the client, or stopping
-    buffer_.commit(n);
-    read_request();
+  void handshake() {
+    if constexpr (kTls) {
+      expire_in(context_.limits.read_timeout_seconds);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  beast::error_code ignored;
+                                  return void(self->socket().close(ignored));
+                                }
+                                self->wait_for_request();
+                              });
+    } else {
+      wait_for_request();
+    }
+  }
+
+  void wait_for_request() {
+    if (refusing_) {
+      Response res = error_response(http::status::service_unavailable,
+                                    "Service Unavailable: too many connections\n",
+                                    context_.endpoints.server_name);
+      res.set(http::field::retry_after, "1");
+      return write(std::move(res));
+    }
+    if (buffer_.size() > 0) return read_request();  // pipelined: already here
+    idle_ = true;
+    expire_in(served_ == 0 ? context_.limits.read_timeout_seconds
+                           : context_.limits.idle_timeout_seconds);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->idle_ = false;
+                              if (ec) return self->close();  // idle, gone, or stopping
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
   }
 
   void read_request() {
     parser_.emplace();
-    parser_->header_limit(limits_.max_header_bytes);
+    parser_->header_limit(context_.limits.max_header_bytes);
     // The whole request within the read timeout of its first byte: a client
     // that sends one byte at a time is cut off.
-    stream_.expires_after(std::chrono::seconds(limits_.read_timeout_seconds));
+    expire_in(context_.limits.read_timeout_seconds);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
-  }
-
-  void on_read(beast::error_code ec, size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted) {
-      return close();
-    }
-    if (ec) return write(unreadable_request_response(ec, endpoints_.server_name));
-    const auto& req = parser_->get();
-    if (req.method_string().size() + req.target().size() + kRequestLineOverhead >
-        limits_.max_request_line_bytes) {
-      return write(
-          error_response(http::status::uri_too_long, "URI Too Long\n", endpoints_.server_name));
-    }
-    Response res;
-    try {
-      res = route(req, endpoints_);
-    } catch (const std::exception& e) {
-      log_.error("serving {} failed: {}", std::string(req.target()), e.what());
-      res = make_response(req, http::status::internal_server_error, "text/plain",
-                          "Internal Server Error\n", endpoints_.server_name);
-    }
-    write(std::move(res));
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+                           ec == net::error::operation_aborted) {
+                         return self->close();
+                       }
+                       self->write(answer(self->context_, ec, self->parser_->get()));
+                     });
   }
 
   void write(Response res) {
     ++served_;
     response_ = std::move(res);
-    stream_.expires_after(std::chrono::seconds(limits_.read_timeout_seconds));
+    expire_in(context_.limits.read_timeout_seconds);
     http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (!self->response_.keep_alive() || self->context_.stopping.load()) {
+                          return self->close();
+                        }
+                        self->wait_for_request();
+                      });
   }
 
-  void on_write(beast::error_code ec, size_t) {
-    if (ec) return;
-    if (!response_.keep_alive() || state_.stopping.load()) return close();
-    wait_for_request();
-  }
-
-  // A lingering close: stop sending, then read and drop what the client
-  // still sends until it closes (at most the read timeout), so that unread
-  // bytes (a refused or rejected request) do not make the kernel answer with
-  // a reset that would destroy the response in flight.
+  // TLS: send close_notify (within the read timeout). Plain TCP: a lingering
+  // close: stop sending, then read and drop what the client still sends until
+  // it closes (at most the read timeout), so that unread bytes (a refused or
+  // rejected request) do not make the kernel answer with a reset that would
+  // destroy the response in flight.
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(limits_.read_timeout_seconds));
-    discard_input();
+    expire_in(context_.limits.read_timeout_seconds);
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->socket().close(ignored);
+      });
+    } else {
+      beast::error_code ignored;
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
+      discard_input();
+    }
   }
 
   void discard_input() {
@@ -237,26 +296,76 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  ServingContext& context_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   Response response_;
-  const HttpEndpoints& endpoints_;
-  const ListenerLimits& limits_;
-  spdlog::logger& log_;
-  ServingState& state_;
+  bool refusing_ = false;
   bool idle_ = false;
   uint64_t served_ = 0;
 };
 
+using PlainSession = Session<beast::tcp_stream>;
+using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+
+// The TLS context of a tls_server_config; nullopt with a message naming the
+// file on failure.
+std::optional<ssl::context> make_tls_context(const TlsServerConfig& config, std::string& error) {
+  ssl::context context(ssl::context::tls_server);
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  SSL_CTX* native = context.native_handle();
+  SSL_CTX_set_min_proto_version(native, config.min_version);
+  if (config.max_version != 0) SSL_CTX_set_max_proto_version(native, config.max_version);
+  beast::error_code ec;
+  context.use_certificate_chain_file(config.cert_file, ec);
+  if (ec) {
+    error = "TLS certificate " + config.cert_file + ": " + ec.message();
+    return std::nullopt;
+  }
+  context.use_private_key_file(config.key_file, ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(native) != 1) {
+    error = "TLS key " + config.key_file + " cannot be used with the certificate " +
+            config.cert_file + ": " + (ec ? ec.message() : "key values mismatch");
+    return std::nullopt;
+  }
+  switch (config.client_auth) {
+    case ClientAuth::no_client_cert:
+      context.set_verify_mode(ssl::verify_none);
+      break;
+    case ClientAuth::request_client_cert:
+    case ClientAuth::require_any_client_cert:
+      // Asked for (or required) but not verified.
+      context.set_verify_mode(config.client_auth == ClientAuth::require_any_client_cert
+                                  ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                                  : ssl::verify_peer);
+      context.set_verify_callback([](bool, ssl::verify_context&) { return true; });
+      break;
+    case ClientAuth::verify_client_cert_if_given:
+    case ClientAuth::require_and_verify_client_cert:
+      context.load_verify_file(config.client_ca_file, ec);
+      if (ec) {
+        error = "TLS client CA " + config.client_ca_file + ": " + ec.message();
+        return std::nullopt;
+      }
+      SSL_CTX_set_client_CA_list(native, SSL_load_client_CA_file(config.client_ca_file.c_str()));
+      context.set_verify_mode(config.client_auth == ClientAuth::require_and_verify_client_cert
+                                  ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                                  : ssl::verify_peer);
+      break;
+  }
+  return context;
+}
+
 }  // namespace
 
 struct HttpListener::Impl {
-  Impl(ListenAddress a, ListenerLimits l, HttpEndpoints e, std::shared_ptr<spdlog::logger> lg)
+  Impl(ListenAddress a, ListenerLimits limits, WebConfig w, HttpEndpoints endpoints,
+       std::shared_ptr<spdlog::logger> log)
       : address(std::move(a)),
-        limits(l),
-        endpoints(std::move(e)),
-        log(std::move(lg)),
+        web(std::move(w)),
+        context{std::move(endpoints), limits, web.headers, BasicAuth(web.basic_auth_users),
+                std::move(log)},
         io(static_cast<int>(limits.threads)) {}
 
   // Accept handlers run on the acceptor's strand, one at a time.
@@ -265,11 +374,16 @@ struct HttpListener::Impl {
       // A connection accepted is always answered, even when stop() closed
       // the acceptor meanwhile: dropping it would be a failed scrape.
       if (!ec) {
-        const bool over_limit = state.sessions.load() >= limits.max_connections;
-        auto session = std::make_shared<Session>(std::move(socket), endpoints, limits, *log, state);
+        const bool over_limit = context.sessions.load() >= context.limits.max_connections;
+        std::shared_ptr<SessionBase> session;
+        if (tls) {
+          session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
+        } else {
+          session = std::make_shared<PlainSession>(std::move(socket), context);
+        }
         if (over_limit) {
-          log->debug("refusing a connection: {} open (http_max_connections)",
-                     limits.max_connections);
+          context.log->debug("refusing a connection: {} open (http_max_connections)",
+                             context.limits.max_connections);
           session->refuse();
         } else {
           std::erase_if(sessions, [](const auto& s) { return s.expired(); });
@@ -277,26 +391,25 @@ struct HttpListener::Impl {
           session->start();
         }
       } else if (ec != net::error::operation_aborted) {
-        log->warn("accept failed: {}", ec.message());
+        context.log->warn("accept failed: {}", ec.message());
       }
       if (acceptor.is_open()) accept();
     });
   }
 
   ListenAddress address;
-  const ListenerLimits limits;
-  HttpEndpoints endpoints;
-  std::shared_ptr<spdlog::logger> log;
-  ServingState state;
-  std::vector<std::weak_ptr<Session>> sessions;  // acceptor's strand only
+  const WebConfig web;
+  ServingContext context;
+  std::optional<ssl::context> tls;                   // when the web config asks for TLS
+  std::vector<std::weak_ptr<SessionBase>> sessions;  // acceptor's strand only
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};
   std::vector<std::thread> threads;
 };
 
-HttpListener::HttpListener(ListenAddress address, ListenerLimits limits, HttpEndpoints endpoints,
-                           std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<Impl>(std::move(address), limits, std::move(endpoints),
+HttpListener::HttpListener(ListenAddress address, ListenerLimits limits, WebConfig web,
+                           HttpEndpoints endpoints, std::shared_ptr<spdlog::logger> log)
+    : impl_(std::make_unique<Impl>(std::move(address), limits, std::move(web), std::move(endpoints),
                                    std::move(log))) {}
 
 HttpListener::~HttpListener() {
@@ -305,6 +418,13 @@ HttpListener::~HttpListener() {
 
 bool HttpListener::start(std::string& error, int adopted_socket) {
   Impl& s = *impl_;
+  if (s.web.tls) {
+    s.tls = make_tls_context(*s.web.tls, error);
+    if (!s.tls) {
+      if (adopted_socket >= 0) ::close(adopted_socket);
+      return false;
+    }
+  }
   beast::error_code ec;
   if (adopted_socket >= 0) {
     sockaddr_storage local{};
@@ -328,12 +448,12 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
   }
   s.address.port = s.acceptor.local_endpoint().port();
   net::dispatch(s.acceptor.get_executor(), [&s] { s.accept(); });
-  for (uint32_t i = 0; i < s.limits.threads; ++i) {
+  for (uint32_t i = 0; i < s.context.limits.threads; ++i) {
     s.threads.emplace_back([&s] {
       try {
         s.io.run();
       } catch (const std::exception& e) {
-        s.log->error("HTTP listener thread stopped: {}", e.what());
+        s.context.log->error("HTTP listener thread stopped: {}", e.what());
       }
     });
   }
@@ -344,18 +464,18 @@ void HttpListener::stop() noexcept {
   Impl& s = *impl_;
   if (s.threads.empty()) return;
   net::post(s.acceptor.get_executor(), [&s] {
-    s.state.stopping.store(true);
+    s.context.stopping.store(true);
     beast::error_code ignored;
     s.acceptor.close(ignored);
     for (const auto& weak : s.sessions) {
       if (const auto session = weak.lock()) session->stop_if_idle();
     }
-    s.state.accepting_ended.store(true);
+    s.context.accepting_ended.store(true);
   });
   // Drain: first until the acceptor is closed (a connection accepted before
   // that has its session by then), then until every session has answered.
   const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while ((!s.state.accepting_ended.load() || s.state.sessions.load() > 0) &&
+  while ((!s.context.accepting_ended.load() || s.context.sessions.load() > 0) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

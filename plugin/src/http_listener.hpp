@@ -12,7 +12,9 @@
 // the read timeout of its first byte (slow clients are cut off) and a
 // keep-alive connection may idle for the idle timeout; request line and
 // header sizes are capped (414, 431); no request may carry a body (413);
-// only GET and HEAD (405); unknown paths 404.
+// only GET and HEAD (405); unknown paths 404. With basic_auth_users, every
+// request needs credentials (401 with WWW-Authenticate otherwise, counted
+// through on_auth_failure); with tls_server_config, connections are TLS.
 // This is the only translation unit that includes Beast.
 #pragma once
 
@@ -24,6 +26,7 @@
 
 #include "exposition.hpp"
 #include "plugin_settings.hpp"
+#include "web_config.hpp"
 
 namespace nq::metrics {
 
@@ -31,11 +34,13 @@ struct HttpEndpoints {
   std::function<std::string(ExpositionFormat)> render_metrics;  // uncompressed
   std::string server_name;                                      // "nq-metrics/0.1.0"
   std::string landing_page_html;
+  std::function<void()> on_auth_failure;  // a request refused for its credentials
 };
 
 class HttpListener {
  public:
-  HttpListener(ListenAddress address, ListenerLimits limits, HttpEndpoints endpoints,
+  // `web`: TLS, client certificates, basic auth and headers (web_config.hpp).
+  HttpListener(ListenAddress address, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
                std::shared_ptr<spdlog::logger> log);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
@@ -44,7 +49,8 @@ class HttpListener {
   // Binds, listens and starts serving; with `adopted_socket` >= 0, serves that
   // listening socket instead (handed over by the previous copy of the plugin
   // on hot reload) and owns it. On failure returns false with a message such
-  // as "cannot listen on 127.0.0.1:9470: Address already in use".
+  // as "cannot listen on 127.0.0.1:9470: Address already in use" or "TLS key
+  // server.key: does not match the certificate server.crt".
   bool start(std::string& error, int adopted_socket = -1);
   // Stops accepting, lets requests being served finish (up to a second),
   // then closes every connection. Connections the kernel queued meanwhile

@@ -347,6 +347,9 @@ constexpr std::array kCatalogue = {
               "Time to collect and serialize the metrics for one scrape.", kScrapeBuckets),
     gauge(F::plugin_series, "neuroquantum_plugin_series", "Series in the last scrape.",
           Source::scrape),
+    counter(F::plugin_http_auth_failures_total, "neuroquantum_plugin_http_auth_failures_total",
+            "Requests to the metrics listener refused for missing or wrong basic auth "
+            "credentials."),
     // The host process
     process_metric(F::process_cpu_seconds_total, "process_cpu_seconds_total", MetricType::counter,
                    "Total user and system CPU time spent in seconds."),

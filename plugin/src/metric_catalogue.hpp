@@ -125,6 +125,7 @@ enum class FamilyId : uint32_t {
   plugin_label_overflow_total,
   plugin_scrape_duration_seconds,
   plugin_series,
+  plugin_http_auth_failures_total,
   process_cpu_seconds_total,
   process_resident_memory_bytes,
   process_virtual_memory_bytes,

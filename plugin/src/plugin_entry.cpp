@@ -129,9 +129,13 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
     self->identity.start_time_seconds = unix_time_now();
     HttpEndpoints endpoints{
         [self](ExpositionFormat format) { return self->render_metrics(format); },
-        "nq-metrics/" + self->identity.version, landing_page(self->identity)};
-    auto listener = std::make_unique<HttpListener>(self->settings.listen, self->settings.listener,
-                                                   std::move(endpoints), self->log);
+        "nq-metrics/" + self->identity.version, landing_page(self->identity),
+        [self] {
+          self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_http_auth_failures_total, 0);
+        }};
+    auto listener =
+        std::make_unique<HttpListener>(self->settings.listen, self->settings.listener,
+                                       self->settings.web, std::move(endpoints), self->log);
     std::string error;
     const int adopted = std::exchange(self->adopted_socket, -1);
     if (!listener->start(error, adopted)) {

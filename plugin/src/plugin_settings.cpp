@@ -177,6 +177,14 @@ std::optional<Settings> read_settings(const nq_engine_services& services, std::s
       settings.listener.*setting.field = *value;
     }
   }
+  if (auto path = lookup(services, "web_config_file"); path && !path->empty()) {
+    auto web = read_web_config(*path, error);
+    if (!web) {
+      error = "setting 'web_config_file': " + error;
+      return std::nullopt;
+    }
+    settings.web = std::move(*web);
+  }
   if (auto level = lookup(services, "log_level")) {
     if (std::find(kLogLevels.begin(), kLogLevels.end(), *level) == kLogLevels.end()) {
       error = "setting 'log_level' = '" + *level +
@@ -232,6 +240,9 @@ std::vector<SettingDoc> settings_reference() {
   std::vector<SettingDoc> docs = {
       {"listen", "127.0.0.1:9470",
        "address of the plugin's HTTP listener: IP:PORT or [IPv6]:PORT; port 0 picks a free port"},
+      {"web_config_file", "",
+       "TLS, client certificates, basic auth and headers of the listener: a web config file as "
+       "Prometheus exporters use (see \"Securing the endpoint\")"},
       {"log_level", "info", "the plugin's own log level: trace, debug, info, warn, error, off"},
       {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
       {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},

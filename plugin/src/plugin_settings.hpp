@@ -12,6 +12,7 @@
 #include "event_recorder.hpp"
 #include "metric_store.hpp"
 #include "nq/nq_plugin_abi.h"
+#include "web_config.hpp"
 
 namespace nq::metrics {
 
@@ -35,6 +36,7 @@ struct ListenerLimits {
 struct Settings {
   ListenAddress listen{"127.0.0.1", 9470};  // loopback unless told otherwise
   ListenerLimits listener;
+  WebConfig web;  // from web_config_file; empty: plain HTTP, no auth
   std::string log_level = "info";
   RecorderOptions recorder;  // slow_query_seconds, label_value_max_bytes
   StoreOptions store;        // max_* bounds, buckets.* overrides
