@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -411,6 +412,21 @@ HttpListener::HttpListener(ListenAddress address, ListenerLimits limits, WebConf
                            HttpEndpoints endpoints, std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_unique<Impl>(std::move(address), limits, std::move(web), std::move(endpoints),
                                    std::move(log))) {}
+
+std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endpoints,
+                               const ListenerLimits& limits, const WebConfig& web) {
+  static const auto quiet = std::make_shared<spdlog::logger>("nq-raw-request");
+  ServingContext context{endpoints, limits, web.headers, BasicAuth(web.basic_auth_users), quiet};
+  http::request_parser<http::empty_body> parser;
+  parser.header_limit(limits.max_header_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  parser.put(net::buffer(bytes.data(), bytes.size()), ec);
+  if (!ec && !parser.is_done()) parser.put_eof(ec);
+  std::ostringstream out;
+  out << answer(context, ec, parser.get());
+  return out.str();
+}
 
 HttpListener::~HttpListener() {
   stop();

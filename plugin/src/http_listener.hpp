@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "exposition.hpp"
 #include "plugin_settings.hpp"
@@ -36,6 +37,12 @@ struct HttpEndpoints {
   std::string landing_page_html;
   std::function<void()> on_auth_failure;  // a request refused for its credentials
 };
+
+// Answers one request given as raw bytes as a connection of a listener with
+// these settings would (limits, credentials, routes, headers), without a
+// socket, and returns the serialized response. For the fuzz target.
+std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endpoints,
+                               const ListenerLimits& limits, const WebConfig& web);
 
 class HttpListener {
  public:
