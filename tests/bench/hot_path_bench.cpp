@@ -9,16 +9,25 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
+#include "http_client.hpp"
 #include "test_engine.hpp"
 
 namespace {
 
+nq::testing::TestEngine& plugin_engine() {
+  static nq::testing::TestEngine engine;
+  return engine;
+}
+
 // The plugin, loaded once for the whole run.
 nq_host* plugin_host() {
-  static nq::testing::TestEngine engine;
   static nq_host* host = [] {
+    nq::testing::TestEngine& engine = plugin_engine();
     engine.settings["listen"] = "127.0.0.1:0";
     nq_host* h = engine.create_host();
     char err[512];
@@ -79,7 +88,7 @@ PromCpp& promcpp() {
 
 // ---- query begin + end: a counter, a histogram, a gauge up and down ----------
 
-void BM_QueryPair_Plugin(benchmark::State& state) {
+void query_pairs(benchmark::State& state) {
   nq_host* host = plugin_host();
   nq_query_begin_event begin{};
   begin.struct_size = sizeof begin;
@@ -94,6 +103,34 @@ void BM_QueryPair_Plugin(benchmark::State& state) {
     end.duration_ns = (d++ & 0xFFFFF) * 1000;
     nq_host_query_end(host, &end);
   }
+}
+
+void BM_QueryPair_Plugin(benchmark::State& state) {
+  query_pairs(state);
+}
+
+// The same while another thread scrapes /metrics over loopback as fast as
+// it can (a scrape flood): what serving costs the hook calls. The plugin
+// serves on its own threads, so the hook thread's CPU time per event moves
+// only through shared caches and memory bandwidth.
+void BM_QueryPair_Plugin_WhileScraped(benchmark::State& state) {
+  plugin_host();
+  const uint16_t port = plugin_engine().metrics_port();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> scrapes{0}, failed{0};
+  std::thread scraper([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      const auto reply = nq::testing::http_get("127.0.0.1", port, "/metrics");
+      (reply.status == 200 ? scrapes : failed).fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  const auto began = std::chrono::steady_clock::now();
+  query_pairs(state);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
+  stop = true;
+  scraper.join();
+  state.counters["scrapes_per_s"] = static_cast<double>(scrapes.load()) / took.count();
+  state.counters["failed_scrapes"] = static_cast<double>(failed.load());
 }
 
 void BM_QueryPair_PromCppNaive(benchmark::State& state) {
@@ -208,6 +245,7 @@ void BM_WebSocketSend_PromCppHandles(benchmark::State& state) {
 
 #define NQ_BENCH_THREADS(fn) BENCHMARK(fn)->Threads(1)->Threads(2)
 NQ_BENCH_THREADS(BM_QueryPair_Plugin);
+BENCHMARK(BM_QueryPair_Plugin_WhileScraped);
 NQ_BENCH_THREADS(BM_QueryPair_PromCppNaive);
 NQ_BENCH_THREADS(BM_QueryPair_PromCppHandles);
 NQ_BENCH_THREADS(BM_LockWait_Plugin);
