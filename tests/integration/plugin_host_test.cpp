@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +19,7 @@
 
 namespace {
 
+using nq::testing::gunzip;
 using nq::testing::http_exchange;
 using nq::testing::http_get;
 using nq::testing::sample_value;
@@ -155,20 +155,6 @@ TEST_F(PluginHost, ServesTheStandardEndpoints) {
   EXPECT_TRUE(head.body.empty());
   EXPECT_EQ(http_exchange("127.0.0.1", port, "GARBAGE\x01 / HTTP/9").status, 400);
   EXPECT_EQ(http_get("127.0.0.1", port, "/metrics").status, 200) << "still serving";
-}
-
-std::string gunzip(const std::string& compressed) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  std::string out(compressed.size() * 50 + 1024, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  inflateEnd(&stream);
-  return out;
 }
 
 TEST_F(PluginHost, NegotiatesOpenMetricsAndGzip) {

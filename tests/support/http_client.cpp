@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -90,6 +91,24 @@ HttpReply http_exchange(const std::string& host, uint16_t port, const std::strin
 HttpReply http_get(const std::string& host, uint16_t port, const std::string& path) {
   return http_exchange(host, port,
                        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close");
+}
+
+std::string gunzip(const std::string& compressed) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return {};  // 16: gzip framing
+  std::string out;
+  char buf[65536];
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  int status = Z_OK;
+  while (status == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buf);
+    stream.avail_out = sizeof buf;
+    status = inflate(&stream, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - stream.avail_out);
+  }
+  inflateEnd(&stream);
+  return status == Z_STREAM_END ? out : std::string();
 }
 
 std::optional<double> sample_value(const std::string& exposition, const std::string& series) {

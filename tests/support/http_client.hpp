@@ -53,6 +53,10 @@ HttpReply http_exchange(const std::string& host, uint16_t port, const std::strin
 // GET path with "Connection: close".
 HttpReply http_get(const std::string& host, uint16_t port, const std::string& path);
 
+// The data of a gzip stream (a body sent with Content-Encoding: gzip); empty
+// when it is not a complete gzip stream.
+std::string gunzip(const std::string& compressed);
+
 // Value of the sample whose name and labels are exactly `series`, e.g.
 // `neuroquantum_queries_total{query_type="select",status="success"}`.
 std::optional<double> sample_value(const std::string& exposition, const std::string& series);

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <map>
@@ -14,6 +13,7 @@
 namespace nq::metrics {
 namespace {
 
+using nq::testing::gunzip;
 using nq::testing::sample_value;
 
 CollectedMetrics busy_store_scrape() {
@@ -155,20 +155,6 @@ TEST(Exposition, GzipOnlyWhenAllowed) {
   EXPECT_FALSE(accepts_gzip("identity"));
   EXPECT_FALSE(accepts_gzip("gzip;q=0"));
   EXPECT_FALSE(accepts_gzip("x-gzip-not"));
-}
-
-std::string gunzip(const std::string& compressed) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  std::string out(compressed.size() * 50 + 1024, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  inflateEnd(&stream);
-  return out;
 }
 
 TEST(Exposition, GzipRoundTripsAndShrinksAScrape) {
