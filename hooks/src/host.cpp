@@ -320,6 +320,7 @@ nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_ca
   } catch (...) {
     error = {NQ_ERR_INTERNAL, "nq_host_load: unknown failure"};
   }
+  if (error.status != NQ_OK && host != nullptr) host->log(NQ_LOG_ERROR, error.message);
   copy_message(error.message, err, err_cap);
   return error.status;
 }

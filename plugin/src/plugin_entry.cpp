@@ -139,8 +139,7 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
     std::string error;
     const int adopted = std::exchange(self->adopted_socket, -1);
     if (!listener->start(error, adopted)) {
-      self->log->error("{}", error);
-      copy_message(error, err, err_cap);
+      copy_message(error, err, err_cap);  // the host logs it, with the plugin's name
       return NQ_ERR_START_FAILED;
     }
     self->listener = std::move(listener);

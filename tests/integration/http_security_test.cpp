@@ -200,6 +200,7 @@ TEST_F(HttpSecurity, BadFilesFailWithAClearMessageAndTheEngineKeepsRunning) {
   EXPECT_EQ(load_with("tls_server_config: {cert_file: missing.crt, key_file: server.key}"),
             NQ_ERR_CREATE_FAILED);
   EXPECT_NE(std::string(err_).find("missing.crt cannot be read"), std::string::npos) << err_;
+  EXPECT_TRUE(engine_.wait_for_log("missing.crt cannot be read", 1s)) << "in the engine's log";
 
   EXPECT_EQ(load_with("tls_server_config: {cert_file: server.crt, key_file: other-server.key}"),
             NQ_ERR_START_FAILED);

@@ -81,7 +81,8 @@ NQ_HOST_API void nq_host_destroy(nq_host* host);
 
 /* Loads the plugin at path, checks its ABI, creates and starts it, and then
  * publishes its hooks. Fails with NQ_ERR_INVALID_ARGUMENT when a plugin is
- * already loaded. On failure err holds a message (NUL-terminated). */
+ * already loaded. On failure err holds a message (NUL-terminated), which is
+ * also written to the engine's log. */
 NQ_HOST_API nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_cap);
 
 /* Hot reload: replaces the loaded plugin with the one at path (the same path
