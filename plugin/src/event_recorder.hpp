@@ -25,6 +25,11 @@ class EventRecorder {
   void count_hook(nq_thread_slot slot, HookId hook) noexcept {
     store_.count(slot, FamilyId::plugin_events_total, static_cast<uint32_t>(hook));
   }
+  // A hook call whose event cannot be read (NULL, or a struct_size smaller
+  // than the event's first version): counted, not recorded.
+  void count_malformed(nq_thread_slot slot, HookId hook) noexcept {
+    store_.count(slot, FamilyId::plugin_malformed_events_total, static_cast<uint32_t>(hook));
+  }
 
 // One recorder per hook: on_query_begin(slot, event), ...
 #define NQ_METRICS_DECLARE_RECORDER(name, event_type, doc) \

@@ -340,6 +340,10 @@ constexpr std::array kCatalogue = {
             "Hot reloads of the metrics plugin, by result.", kByReloadResult),
     counter(F::plugin_events_total, "neuroquantum_plugin_events_total",
             "Hook calls received from the engine, by hook.", kByHook),
+    counter(F::plugin_malformed_events_total, "neuroquantum_plugin_malformed_events_total",
+            "Hook calls whose event could not be read (NULL, or smaller than the event's "
+            "struct), by hook; counted in plugin_events_total too, recorded nowhere else.",
+            kByHook),
     counter(F::plugin_label_overflow_total, "neuroquantum_plugin_label_overflow_total",
             "Events whose engine-valued labels were folded into the __other__ series, by family.",
             kByOverflowFamily),

@@ -122,6 +122,7 @@ enum class FamilyId : uint32_t {
   plugin_start_time_seconds,
   plugin_reloads_total,
   plugin_events_total,
+  plugin_malformed_events_total,
   plugin_label_overflow_total,
   plugin_scrape_duration_seconds,
   plugin_series,

@@ -286,6 +286,8 @@ void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
     self->recorder.count_hook(slot, HookId::name);                      \
     if (event != nullptr && event->struct_size >= sizeof(event_type)) { \
       self->recorder.on_##name(slot, *event);                           \
+    } else {                                                            \
+      self->recorder.count_malformed(slot, HookId::name);               \
     }                                                                   \
   }
 NQ_HOOK_LIST(NQ_METRICS_DEFINE_HOOK)
