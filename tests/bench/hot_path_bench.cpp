@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
 #include "process_metrics.hpp"
 #include "test_engine.hpp"

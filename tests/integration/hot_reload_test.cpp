@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
 #include "process_census.hpp"
 #include "test_engine.hpp"

@@ -15,7 +15,7 @@
 #include <fstream>
 #include <string>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
 #include "test_engine.hpp"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "hook_names.hpp"
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "metric_catalogue.hpp"
 
 namespace {

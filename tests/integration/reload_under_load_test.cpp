@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
 #include "test_engine.hpp"
 

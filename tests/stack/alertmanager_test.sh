@@ -27,7 +27,7 @@ prometheus-alertmanager --config.file="$work/alertmanager.yml" --storage.path="$
   --web.listen-address="127.0.0.1:$port" --cluster.listen-address= 2>"$work/am.log" &
 pids+=($!)
 api="http://127.0.0.1:$port/api/v2"
-wait_for 20 curl -fsS "http://127.0.0.1:$port/-/ready" || { tail "$work/am.log"; fail "Alertmanager did not start"; }
+wait_for 60 curl -fsS "http://127.0.0.1:$port/-/ready" || { tail "$work/am.log"; fail "Alertmanager did not start"; }
 
 alert() {  # name severity instance
   printf '{"labels":{"alertname":"%s","severity":"%s","cluster":"c1","instance":"%s","job":"neuroquantum"},"annotations":{"summary":"test"}}' "$@"
@@ -45,7 +45,7 @@ for a in json.load(sys.stdin):
 # under pipefail the writer's broken pipe would fail the pipeline.
 has_state() { local now; now=$(states) && grep -q "^$1\$" <<<"$now"; }
 inhibited() { has_state 'HighQueryLatency db1:9470 suppressed 1'; }
-wait_for 20 inhibited || { states; fail "the warning on db1 (critical firing there) is not inhibited"; }
+wait_for 60 inhibited || { states; fail "the warning on db1 (critical firing there) is not inhibited"; }
 has_state 'HighQueryLatency db2:9470 active 0' || { states; fail "the warning on db2 must stay active"; }
 has_state 'QueryQueueBuildup db1:9470 active 0' || { states; fail "the critical alert must stay active"; }
 echo "ok: a critical alert inhibits the warnings of its own server only"

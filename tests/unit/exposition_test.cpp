@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 #include "metric_store.hpp"
 
 namespace nq::metrics {

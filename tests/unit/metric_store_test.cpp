@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "exposition.hpp"
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 
 namespace nq::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "nq/testing/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

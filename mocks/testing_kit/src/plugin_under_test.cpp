@@ -1,0 +1,89 @@
+#include "nq/testing/plugin_under_test.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "nq/testing/http_client.hpp"
+
+namespace nq::testing {
+
+using ::testing::_;
+using ::testing::Invoke;
+
+PluginUnderTest::PluginUnderTest(std::map<std::string, std::string> settings, uint32_t thread_slots)
+    : settings_(std::move(settings)), engine_(thread_slots) {
+  settings_.try_emplace("listen", "127.0.0.1:0");
+  ON_CALL(engine_, MonotonicNs()).WillByDefault(Invoke([this] { return clock_ns_.load(); }));
+  ON_CALL(engine_, ConfigLookup(_))
+      .WillByDefault(Invoke([this](const std::string& key) -> std::optional<std::string> {
+        const auto it = settings_.find(key);
+        if (it == settings_.end()) return std::nullopt;
+        return it->second;
+      }));
+  ON_CALL(engine_, Log(_, _))
+      .WillByDefault(Invoke([this](nq_log_level level, const std::string& message) {
+        std::lock_guard lock(log_mutex_);
+        log_.push_back(std::to_string(level) + " " + message);
+      }));
+  nq_host_options options{};
+  options.struct_size = sizeof options;
+  options.thread_slots = thread_slots;
+  options.services = &engine_.services();
+  host_ = nq_host_create(&options);
+}
+
+PluginUnderTest::~PluginUnderTest() {
+  nq_host_destroy(host_);
+}
+
+std::string PluginUnderTest::load(const std::string& plugin_path) {
+  char err[1024] = {};
+  return nq_host_load(host_, plugin_path.c_str(), err, sizeof err) == NQ_OK ? "" : err;
+}
+
+std::string PluginUnderTest::reload(const std::string& plugin_path) {
+  char err[1024] = {};
+  return nq_host_reload(host_, plugin_path.c_str(), err, sizeof err) == NQ_OK ? "" : err;
+}
+
+void PluginUnderTest::unload() {
+  nq_host_unload(host_);
+}
+
+std::vector<std::string> PluginUnderTest::log_lines() const {
+  std::lock_guard lock(log_mutex_);
+  return log_;
+}
+
+uint16_t PluginUnderTest::port() const {
+  static const std::regex serving("serving http://[^ ]*:([0-9]+)");
+  const auto lines = log_lines();
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    std::smatch m;
+    if (std::regex_search(*it, m, serving)) return static_cast<uint16_t>(std::stoi(m[1]));
+  }
+  return 0;
+}
+
+Samples PluginUnderTest::scrape(const std::string& path) {
+  const uint16_t p = port();
+  if (p == 0) {
+    ADD_FAILURE() << "the plugin logged no \"serving http://HOST:PORT\" line";
+    return {};
+  }
+  const HttpReply reply = http_get("127.0.0.1", p, path);
+  if (reply.status != 200) {
+    ADD_FAILURE() << "GET " << path << ": status " << reply.status << " " << reply.error;
+    return {};
+  }
+  std::string error;
+  auto samples = parse_exposition(reply.body, &error);
+  if (!samples) {
+    ADD_FAILURE() << "malformed exposition at " << error;
+    return {};
+  }
+  return *samples;
+}
+
+}  // namespace nq::testing
