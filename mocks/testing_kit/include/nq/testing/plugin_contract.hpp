@@ -48,7 +48,7 @@ namespace nq::testing {
 struct PluginContractTarget {
   std::string plugin_path;
   std::string malformed_counter;  // counter family of malformed events (summed over labels)
-  std::map<std::string, std::string> settings;
+  Settings settings;
   std::chrono::milliseconds max_call{200};  // a hook call taking longer "blocks"
 };
 

@@ -4,7 +4,7 @@
 // settings, any hook fired with chosen values, and scrapes parsed into
 // samples.
 //
-//   nq::testing::PluginUnderTest plugin({{"slow_query_seconds", "0.5"}});
+//   nq::testing::PluginUnderTest plugin(nq::testing::Settings{{"slow_query_seconds", "0.5"}});
 //   ASSERT_EQ(plugin.load("/usr/lib/nq/libnq_metrics.so"), "");
 //   nq_query_end_event end{};
 //   end.struct_size = sizeof end;
@@ -33,10 +33,12 @@
 
 namespace nq::testing {
 
+// The plugin's settings, as the engine's config would give them.
+using Settings = std::map<std::string, std::string>;
+
 class PluginUnderTest {
  public:
-  explicit PluginUnderTest(std::map<std::string, std::string> settings = {},
-                           uint32_t thread_slots = 8);
+  explicit PluginUnderTest(Settings settings = {}, uint32_t thread_slots = 8);
   ~PluginUnderTest();
   PluginUnderTest(const PluginUnderTest&) = delete;
   PluginUnderTest& operator=(const PluginUnderTest&) = delete;
@@ -77,7 +79,7 @@ class PluginUnderTest {
   uint16_t port() const;
 
  private:
-  std::map<std::string, std::string> settings_;
+  Settings settings_;
   std::atomic<uint64_t> clock_ns_{1'000'000'000};
   mutable std::mutex log_mutex_;
   std::vector<std::string> log_;
