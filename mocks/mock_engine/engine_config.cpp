@@ -1,21 +1,13 @@
 #include "engine_config.hpp"
 
-#include <toml++/toml.h>
 #include <filesystem>
-#include <fstream>
-#include <limits>
 #include <sstream>
 #include <string_view>
 
+#include "toml_reader.hpp"
+
 namespace nq::mock {
 namespace {
-
-enum class Kind { table, settings_table, string, integer, number, string_array };
-
-struct KeySpec {
-  std::string_view path;
-  Kind kind;
-};
 
 // Every key the file may hold. [plugins.metrics.settings] belongs to the plugin
 // and is passed through as it is.
@@ -45,107 +37,6 @@ constexpr KeySpec kKnownKeys[] = {
 constexpr std::string_view kQueryTypes[NQ_QUERY_TYPE_COUNT] = {"select", "insert", "update",
                                                                "delete", "ddl",    "other"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
-
-std::string_view kind_name(Kind kind) {
-  switch (kind) {
-    case Kind::table:
-    case Kind::settings_table:
-      return "a table";
-    case Kind::string:
-      return "a string";
-    case Kind::integer:
-      return "an integer";
-    case Kind::number:
-      return "a number";
-    case Kind::string_array:
-      return "an array of strings";
-  }
-  return "?";
-}
-
-std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    default:
-      return "a date or time";
-  }
-}
-
-bool has_kind(const toml::node& node, Kind kind) {
-  switch (kind) {
-    case Kind::table:
-    case Kind::settings_table:
-      return node.is_table();
-    case Kind::string:
-      return node.is_string();
-    case Kind::integer:
-      return node.is_integer();
-    case Kind::number:
-      return node.is_integer() || node.is_floating_point();
-    case Kind::string_array:
-      return node.is_array() && node.as_array()->is_homogeneous(toml::node_type::string);
-  }
-  return false;
-}
-
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const toml::source_region& where, std::string_view key,
-                         const std::string& problem) const {
-    std::ostringstream out;
-    out << file_ << ':' << where.begin.line << ':' << where.begin.column << ": ";
-    if (!key.empty()) out << key << ": ";
-    out << problem;
-    throw ConfigError(out.str());
-  }
-
-  // Rejects unknown keys and wrong types anywhere in the document.
-  void check_keys(const toml::table& table, const std::string& prefix) const {
-    for (const auto& [k, node] : table) {
-      const std::string path =
-          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-      const KeySpec* spec = nullptr;
-      for (const KeySpec& s : kKnownKeys) {
-        if (s.path == path) spec = &s;
-      }
-      if (spec == nullptr) fail(k.source(), path, "unknown key");
-      if (!has_kind(node, spec->kind)) {
-        fail(node.source(), path,
-             "expected " + std::string(kind_name(spec->kind)) + ", got " +
-                 std::string(type_name(node)));
-      }
-      if (spec->kind == Kind::table) check_keys(*node.as_table(), path);
-    }
-  }
-
-  uint32_t integer_in(const toml::node& node, std::string_view key, int64_t lo, int64_t hi) const {
-    const int64_t v = node.as_integer()->get();
-    if (v < lo || v > hi) {
-      fail(node.source(), key,
-           "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-               std::to_string(v));
-    }
-    return static_cast<uint32_t>(v);
-  }
-
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-};
 
 // Text form of a settings value: strings verbatim, arrays comma-separated.
 std::string setting_text(const toml::node& node) {
@@ -214,11 +105,7 @@ void read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
     workload.threads = r.integer_in(*threads, "workload.threads", 1, 256);
   }
   if (const auto* qps = w["queries_per_second"].node()) {
-    const double v = qps->value<double>().value_or(-1);
-    if (v < 0 || v > 10'000'000) {
-      r.fail(qps->source(), "workload.queries_per_second", "must be between 0 and 10000000");
-    }
-    workload.queries_per_second = v;
+    workload.queries_per_second = r.number_in(*qps, "workload.queries_per_second", 0, 10'000'000);
   }
   if (const auto* mix = w["mix"].as_table()) {
     uint32_t total = 0;
@@ -233,29 +120,15 @@ void read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
     if (total == 0) r.fail(mix->source(), "workload.mix", "at least one weight must be above 0");
   }
   if (const auto* faults = w["faults"].as_array()) {
-    for (const toml::node& item : *faults) {
-      const std::string name = item.as_string()->get();
-      const auto fault = fault_by_name(name);
-      if (!fault) {
-        r.fail(item.source(), "workload.faults",
-               "unknown fault profile '" + name + "' (nq-mock-engine --help lists them)");
-      }
-      workload.faults.set(static_cast<size_t>(*fault));
-    }
+    workload.faults = r.faults(*faults, "workload.faults");
   }
 }
 
 }  // namespace
 
 EngineConfig parse_config(const std::string& text, const std::string& file) {
-  const Reader reader(file);
-  toml::table root;
-  try {
-    root = toml::parse(text, file);
-  } catch (const toml::parse_error& e) {
-    reader.fail(e.source(), "", "syntax error: " + std::string(e.description()));
-  }
-  reader.check_keys(root, "");
+  const Reader reader(file, kKnownKeys);
+  const toml::table root = reader.parse(text);
   EngineConfig config;
   config.file = file;
   read_engine(reader, root, config);
@@ -265,11 +138,7 @@ EngineConfig parse_config(const std::string& text, const std::string& file) {
 }
 
 EngineConfig load_config(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError(file + ": cannot read the config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), file);
+  return parse_config(read_file(file, "config file"), file);
 }
 
 }  // namespace nq::mock

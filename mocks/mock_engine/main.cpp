@@ -1,8 +1,9 @@
 // nq-mock-engine: a simulated NeuroQuantumDB server. It reads a real config
 // file, loads the metrics plugin the way the server does (through the host
-// runtime), runs a query workload against it, hot-reloads the plugin on
-// SIGHUP (re-reading the config, so a changed path or setting takes effect)
-// and stops cleanly on SIGINT, SIGTERM or after --duration.
+// runtime), runs a query workload against it (or the phases of a scenario
+// file), hot-reloads the plugin on SIGHUP (re-reading the config, so a changed
+// path or setting takes effect) and at the scenario's reload points, and stops
+// cleanly on SIGINT, SIGTERM, after --duration or after the last phase.
 #include <signal.h>
 
 #include <charconv>
@@ -17,6 +18,7 @@
 #include "engine_config.hpp"
 #include "engine_services.hpp"
 #include "nq/nq_host.h"
+#include "scenario.hpp"
 #include "workload.hpp"
 
 namespace {
@@ -28,11 +30,13 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kSummaryEvery = std::chrono::seconds(10);
 
 const char kUsage[] =
-    "usage: nq-mock-engine --config FILE [--plugin PATH] [--duration SECONDS] [--seed N]\n"
-    "                      [--fault NAME[,NAME...]]...\n"
+    "usage: nq-mock-engine --config FILE [--plugin PATH] [--duration SECONDS | --scenario FILE]\n"
+    "                      [--seed N] [--fault NAME[,NAME...]]...\n"
     "  --config FILE       engine config (TOML): [engine], [plugins.metrics], [workload]\n"
     "  --plugin PATH       load this plugin instead of plugins.metrics.path\n"
     "  --duration SECONDS  stop after this long (default: run until SIGINT/SIGTERM)\n"
+    "  --scenario FILE     run the timed phases of a scenario file (rates, threads, faults,\n"
+    "                      plugin reloads; docs/TESTING-HOOKS.md), then stop\n"
     "  --seed N            seed of the random workload (default: random, logged)\n"
     "  --fault NAME        add a fault profile to those of [workload] faults:\n";
 
@@ -40,6 +44,7 @@ struct Options {
   std::string config;
   std::optional<std::string> plugin;
   std::optional<double> duration_s;
+  std::optional<std::string> scenario;
   std::optional<uint64_t> seed;
   nq::mock::FaultSet faults;
 };
@@ -74,6 +79,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
         return std::nullopt;
       }
       o.duration_s = d;
+    } else if (arg == "--scenario") {
+      o.scenario = value;
     } else if (arg == "--seed") {
       uint64_t s = 0;
       if (!parse_number(value, s)) {
@@ -101,6 +108,12 @@ std::optional<Options> parse_args(int argc, char** argv) {
   }
   if (o.config.empty()) {
     std::fprintf(stderr, "nq-mock-engine: --config is required\n");
+    return std::nullopt;
+  }
+  if (o.scenario && o.duration_s) {
+    std::fprintf(stderr,
+                 "nq-mock-engine: --duration and --scenario exclude each other (a "
+                 "scenario lasts as long as its phases)\n");
     return std::nullopt;
   }
   return o;
@@ -142,21 +155,22 @@ bool load_plugin(nq_host* host, const std::string& path, EngineServices& service
   return true;
 }
 
-// SIGHUP: re-reads the config and hot-reloads the plugin from its (possibly
-// new) path with its (possibly new) settings. A bad config changes nothing.
-void reload_plugin(nq_host* host, const Options& options, EngineServices& services) {
+// On SIGHUP or a scenario's reload point (`why`, for the log): re-reads the
+// config and hot-reloads the plugin from its (possibly new) path with its
+// (possibly new) settings. A bad config changes nothing.
+void reload_plugin(nq_host* host, const Options& options, EngineServices& services,
+                   const std::string& why) {
   EngineConfig config;
   try {
     config = nq::mock::load_config(options.config);
   } catch (const nq::mock::ConfigError& e) {
-    services.log(NQ_LOG_ERROR, std::string("SIGHUP: config not reloaded, keeping the running "
-                                           "plugin: ") +
-                                   e.what());
+    services.log(NQ_LOG_ERROR,
+                 why + ": config not reloaded, keeping the running plugin: " + e.what());
     return;
   }
   if (!config.plugin && !options.plugin) {
     services.log(NQ_LOG_WARN,
-                 "SIGHUP: no [plugins.metrics] in the config; keeping " + describe_plugin(host));
+                 why + ": no [plugins.metrics] in the config; keeping " + describe_plugin(host));
     return;
   }
   const std::string path = options.plugin ? *options.plugin : config.plugin->path;
@@ -166,15 +180,58 @@ void reload_plugin(nq_host* host, const Options& options, EngineServices& servic
   char err[1024] = "";
   const nq_status status = nq_host_reload(host, path.c_str(), err, sizeof err);
   if (status != NQ_OK) {
-    services.log(NQ_LOG_ERROR, std::string("SIGHUP: reload from ") + path + " failed (" +
+    services.log(NQ_LOG_ERROR, why + ": reload from " + path + " failed (" +
                                    nq_status_name(status) + "): " + err);
     return;
   }
   services.log(NQ_LOG_INFO,
-               "SIGHUP: reloaded " + before + " -> " + describe_plugin(host) + " from " + path);
+               why + ": reloaded " + before + " -> " + describe_plugin(host) + " from " + path);
 }
 
 }  // namespace
+
+std::string describe_workload(const nq::mock::WorkloadConfig& w) {
+  return std::to_string(w.threads) + " threads, " + format_rate(w.queries_per_second) +
+         " queries/s, faults: " + nq::mock::describe(w.faults);
+}
+
+// Runs `workload` (with the background engine activity its faults ask for)
+// until `until`, or until a signal when there is none; SIGHUP hot-reloads the
+// plugin meanwhile. False when SIGINT or SIGTERM stopped it.
+bool run_workload(nq_host* host, const nq::mock::WorkloadConfig& config, uint64_t seed,
+                  std::optional<Clock::time_point> until, const sigset_t& signals,
+                  const Options& options, EngineServices& services) {
+  nq::mock::Workload workload(config, host, seed);
+  nq::mock::BackgroundActivity background(host, seed, config.faults);
+  workload.start();
+  background.start();
+  bool interrupted = false;
+  auto next_summary = Clock::now() + kSummaryEvery;
+  for (;;) {
+    const auto now = Clock::now();
+    if (until && now >= *until) break;
+    const timespec tick{0, 100'000'000};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGHUP) {
+      reload_plugin(host, options, services, "SIGHUP");
+      continue;
+    }
+    if (sig == SIGINT || sig == SIGTERM) {
+      services.log(NQ_LOG_INFO, std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                                    ", stopping");
+      interrupted = true;
+      break;
+    }
+    if (now >= next_summary) {
+      services.log(NQ_LOG_INFO, summary(workload.issued()));
+      next_summary += kSummaryEvery;
+    }
+  }
+  background.stop();
+  workload.stop();
+  services.log(NQ_LOG_INFO, summary(workload.issued()));
+  return !interrupted;
+}
 
 int main(int argc, char** argv) {
   const auto options = parse_args(argc, argv);
@@ -197,6 +254,15 @@ int main(int argc, char** argv) {
     config.plugin->path = *options->plugin;
   }
   config.workload.faults |= options->faults;
+  std::optional<nq::mock::Scenario> scenario;
+  if (options->scenario) {
+    try {
+      scenario = nq::mock::load_scenario(*options->scenario, config.workload);
+    } catch (const nq::mock::ConfigError& e) {
+      std::fprintf(stderr, "nq-mock-engine: scenario error: %s\n", e.what());
+      return 2;
+    }
+  }
 
   // Signals are taken by sigtimedwait in this thread only; workers inherit the mask.
   sigset_t signals;
@@ -209,12 +275,16 @@ int main(int argc, char** argv) {
   EngineServices services(
       config.name, config.log_level,
       config.plugin ? config.plugin->settings : std::map<std::string, std::string>{});
-  const uint64_t seed = options->seed.value_or(std::random_device{}());
-  services.log(NQ_LOG_INFO, "starting with config " + config.file + ": " +
-                                std::to_string(config.workload.threads) + " threads, " +
-                                format_rate(config.workload.queries_per_second) +
-                                " queries/s, seed " + std::to_string(seed) +
-                                ", faults: " + nq::mock::describe(config.workload.faults));
+  const uint64_t seed =
+      options->seed.value_or(scenario && scenario->seed ? *scenario->seed : std::random_device{}());
+  if (scenario) {
+    services.log(NQ_LOG_INFO,
+                 "scenario " + scenario->file + " (" + std::to_string(scenario->phases.size()) +
+                     " phases)" +
+                     (scenario->description.empty() ? "" : ": " + scenario->description));
+  }
+  services.log(NQ_LOG_INFO, "starting with config " + config.file + ": seed " +
+                                std::to_string(seed) + ", " + describe_workload(config.workload));
 
   nq_host_options host_options{};
   host_options.struct_size = sizeof host_options;
@@ -231,42 +301,32 @@ int main(int argc, char** argv) {
     services.log(NQ_LOG_INFO, "no [plugins.metrics] in the config: running without metrics");
   }
 
-  int exit_code = 0;
-  {
-    nq::mock::announce_indexes(host);
-    nq::mock::Workload workload(config.workload, host, seed);
-    nq::mock::BackgroundActivity background(host, seed, config.workload.faults);
-    workload.start();
-    background.start();
-    const auto started = Clock::now();
-    auto next_summary = started + kSummaryEvery;
-    for (;;) {
-      const auto now = Clock::now();
-      if (options->duration_s &&
-          now - started >= std::chrono::duration<double>(*options->duration_s)) {
-        services.log(NQ_LOG_INFO, "duration reached, stopping");
-        break;
-      }
-      const timespec tick{0, 100'000'000};
-      const int sig = sigtimedwait(&signals, nullptr, &tick);
-      if (sig == SIGHUP) {
-        reload_plugin(host, *options, services);
-        continue;
-      }
-      if (sig == SIGINT || sig == SIGTERM) {
-        services.log(NQ_LOG_INFO, std::string("received ") +
-                                      (sig == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
-        break;
-      }
-      if (now >= next_summary) {
-        services.log(NQ_LOG_INFO, summary(workload.issued()));
-        next_summary += kSummaryEvery;
-      }
+  nq::mock::announce_indexes(host);
+  if (scenario) {
+    for (size_t i = 0; i < scenario->phases.size(); ++i) {
+      const nq::mock::ScenarioPhase& phase = scenario->phases[i];
+      services.log(NQ_LOG_INFO, "scenario phase " + std::to_string(i + 1) + "/" +
+                                    std::to_string(scenario->phases.size()) + " '" + phase.name +
+                                    "': " + describe_workload(phase.workload) + " for " +
+                                    format_rate(phase.seconds) + " s" +
+                                    (phase.reload ? ", reloading the plugin first" : ""));
+      if (phase.reload) reload_plugin(host, *options, services, "scenario");
+      const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(phase.seconds));
+      if (!run_workload(host, phase.workload, seed + i, until, signals, *options, services)) break;
     }
-    background.stop();
-    workload.stop();
-    services.log(NQ_LOG_INFO, summary(workload.issued()));
+    services.log(NQ_LOG_INFO, "scenario " + scenario->file + " done");
+  } else {
+    std::optional<Clock::time_point> until;
+    if (options->duration_s) {
+      until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(*options->duration_s));
+    }
+    if (run_workload(host, config.workload, seed, until, signals, *options, services) && until) {
+      services.log(NQ_LOG_INFO, "duration reached, stopping");
+    }
   }
+  int exit_code = 0;
   const nq_status unloaded = nq_host_unload(host);
   if (unloaded != NQ_OK && unloaded != NQ_ERR_NOT_LOADED) {
     services.log(NQ_LOG_ERROR, std::string("plugin unload failed: ") + nq_status_name(unloaded));

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "hook_names.hpp"
-#include "nq/testing/http_client.hpp"
 #include "metric_catalogue.hpp"
+#include "nq/testing/http_client.hpp"
 
 namespace {
 
@@ -201,6 +201,58 @@ TEST(MockEngine, SighupReloadsThePluginNamedByTheRereadConfig) {
   EXPECT_EQ(nq::testing::http_get("127.0.0.1", port, "/metrics").status, 200);
   ASSERT_EQ(kill(engine.pid(), SIGTERM), 0);
   ASSERT_EQ(engine.wait(5s), 0) << engine.log();
+}
+
+TEST(MockEngine, ScenarioRunsItsPhasesWithTheirFaultsAndReloadsThenStops) {
+  const std::string dir = fs::temp_directory_path() / ("nq-scenario-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string scenario = dir + "/bug.toml";
+  std::ofstream(scenario) << "scenario_version = 1\n"
+                             "description = \"reload in a lock storm\"\n"
+                             "seed = 42\n"
+                             "[[phase]]\nname = \"calm\"\nseconds = 1\n"
+                             "[[phase]]\nname = \"storm\"\nseconds = 1.5\n"
+                             "faults = [\"lock-storm\"]\nreload = true\n"
+                             "[[phase]]\nseconds = 0.5\nthreads = 1\n";
+  EngineProcess engine(std::string("[plugins.metrics]\npath = \"") + NQ_PLUGIN_PATH +
+                           "\"\n[plugins.metrics.settings]\nlisten = \"127.0.0.1:0\"\n" + kWorkload,
+                       {"--scenario", scenario});
+  const auto port_text =
+      engine.wait_for_log(std::regex("serving http://127\\.0\\.0\\.1:([0-9]+)/metrics"), 10s);
+  ASSERT_TRUE(port_text) << engine.log();
+  ASSERT_TRUE(engine.wait_for_log(std::regex("scenario: reloaded "), 10s)) << engine.log();
+  std::this_thread::sleep_for(500ms);  // into the storm, after the reload
+  const auto reply =
+      nq::testing::http_get("127.0.0.1", static_cast<uint16_t>(std::stoi(*port_text)), "/metrics");
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  EXPECT_EQ(nq::testing::sample_value(reply.body,
+                                      R"(neuroquantum_plugin_reloads_total{result="success"})"),
+            1);
+  EXPECT_GT(nq::testing::sample_value(reply.body, "neuroquantum_deadlocks_total").value_or(0), 0)
+      << "the storm's faults are on";
+
+  ASSERT_EQ(engine.wait(15s), 0) << "stops after the last phase\n" << engine.log();
+  const std::string log = engine.log();
+  EXPECT_NE(log.find("seed 42"), std::string::npos) << "the scenario's seed";
+  EXPECT_NE(log.find("scenario phase 1/3 'calm'"), std::string::npos) << log;
+  EXPECT_NE(log.find("scenario phase 2/3 'storm': 2 threads, 400 queries/s, faults: lock-storm "
+                     "for 1.5 s, reloading the plugin first"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("scenario phase 3/3 'phase 3': 1 threads"), std::string::npos) << log;
+  EXPECT_NE(log.find("scenario " + scenario + " done"), std::string::npos) << log;
+  fs::remove_all(dir);
+}
+
+TEST(MockEngine, BadScenarioExitsWithCode2NamingFileLineAndKey) {
+  const std::string scenario =
+      fs::temp_directory_path() / ("nq-bad-scenario-" + std::to_string(getpid()) + ".toml");
+  std::ofstream(scenario) << "scenario_version = 1\n[[phase]]\nsecond = 1\n";
+  EngineProcess engine(kWorkload, {"--scenario", scenario});
+  ASSERT_EQ(engine.wait(10s), 2);
+  EXPECT_NE(engine.log().find(scenario + ":3:1: phase.second: unknown key"), std::string::npos)
+      << engine.log();
+  fs::remove(scenario);
 }
 
 }  // namespace

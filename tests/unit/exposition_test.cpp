@@ -7,8 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "nq/testing/http_client.hpp"
 #include "metric_store.hpp"
+#include "nq/testing/http_client.hpp"
 
 namespace nq::metrics {
 namespace {
