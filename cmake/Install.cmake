@@ -17,7 +17,7 @@ set_target_properties(nq-mock-engine PROPERTIES INSTALL_RPATH "$ORIGIN/../${CMAK
 install(TARGETS nq_abi nq_hooks nq_testing_kit EXPORT nq_metrics_targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS nq_metrics LIBRARY DESTINATION ${NQ_PLUGIN_DIR})
+install(TARGETS nq_metrics nq_mock_plugin LIBRARY DESTINATION ${NQ_PLUGIN_DIR})
 install(TARGETS nq-mock-engine RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY
     ${PROJECT_SOURCE_DIR}/abi/include/

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstdint>
 #include <regex>
 
 #include "nq/testing/http_client.hpp"
@@ -40,6 +42,16 @@ PluginUnderTest::~PluginUnderTest() {
 std::string PluginUnderTest::load(const std::string& plugin_path) {
   char err[1024] = {};
   return nq_host_load(host_, plugin_path.c_str(), err, sizeof err) == NQ_OK ? "" : err;
+}
+
+std::string PluginUnderTest::load_mock(HookReceiver& receiver,
+                                       const std::string& mock_plugin_path) {
+  char address[32];
+  const auto end =
+      std::to_chars(address, address + sizeof address, reinterpret_cast<uintptr_t>(&receiver), 16)
+          .ptr;
+  settings_[kMockPluginTargetSetting] = std::string(address, end);
+  return load(mock_plugin_path);
 }
 
 std::string PluginUnderTest::reload(const std::string& plugin_path) {

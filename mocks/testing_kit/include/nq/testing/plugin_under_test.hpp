@@ -30,6 +30,7 @@
 #include "nq/nq_host.h"
 #include "nq/testing/engine_services_mock.hpp"
 #include "nq/testing/exposition_samples.hpp"
+#include "nq/testing/mock_plugin.hpp"
 
 namespace nq::testing {
 
@@ -50,6 +51,10 @@ class PluginUnderTest {
 
   // Each returns "" on success, else the host runtime's message.
   std::string load(const std::string& plugin_path);
+  // Loads libnq_mock_plugin.so (`mock_plugin_path`: ${NQ_METRICS_MOCK_PLUGIN}
+  // from find_package) forwarding every hook to `receiver` (a MockPlugin,
+  // mock_plugin.hpp), which must outlive the load.
+  std::string load_mock(HookReceiver& receiver, const std::string& mock_plugin_path);
   std::string reload(const std::string& plugin_path);
   void unload();
 
