@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
+#include "nq/testing/http_client.hpp"
 #include "process_metrics.hpp"
 #include "test_engine.hpp"
 

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
+#include "nq/testing/http_client.hpp"
 #include "process_census.hpp"
 #include "test_engine.hpp"
 

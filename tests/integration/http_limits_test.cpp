@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
+#include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
 
 namespace {

@@ -15,8 +15,8 @@
 #include <fstream>
 #include <string>
 
-#include "nq/testing/http_client.hpp"
 #include "nq/nq_host.h"
+#include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
 
 namespace {
