@@ -361,12 +361,12 @@ std::optional<ssl::context> make_tls_context(const TlsServerConfig& config, std:
 }  // namespace
 
 struct HttpListener::Impl {
-  Impl(ListenAddress a, ListenerLimits limits, WebConfig w, HttpEndpoints endpoints,
+  Impl(ListenAddress a, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
        std::shared_ptr<spdlog::logger> log)
       : address(std::move(a)),
-        web(std::move(w)),
-        context{std::move(endpoints), limits, web.headers, BasicAuth(web.basic_auth_users),
-                std::move(log)},
+        tls_config(std::move(web.tls)),
+        context{std::move(endpoints), limits, std::move(web.headers),
+                BasicAuth(std::move(web.basic_auth_users)), std::move(log)},
         io(static_cast<int>(limits.threads)) {}
 
   // Accept handlers run on the acceptor's strand, one at a time.
@@ -399,7 +399,7 @@ struct HttpListener::Impl {
   }
 
   ListenAddress address;
-  const WebConfig web;
+  const std::optional<TlsServerConfig> tls_config;  // made into `tls` by start()
   ServingContext context;
   std::optional<ssl::context> tls;                   // when the web config asks for TLS
   std::vector<std::weak_ptr<SessionBase>> sessions;  // acceptor's strand only
@@ -434,8 +434,8 @@ HttpListener::~HttpListener() {
 
 bool HttpListener::start(std::string& error, int adopted_socket) {
   Impl& s = *impl_;
-  if (s.web.tls) {
-    s.tls = make_tls_context(*s.web.tls, error);
+  if (s.tls_config) {
+    s.tls = make_tls_context(*s.tls_config, error);
     if (!s.tls) {
       if (adopted_socket >= 0) ::close(adopted_socket);
       return false;

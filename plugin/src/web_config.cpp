@@ -12,20 +12,19 @@
 namespace nq::metrics {
 namespace {
 
-struct NamedVersion {
+// A value a key may take, by the name the file spells it with.
+template <typename T>
+struct Named {
   std::string_view name;
-  int version;
+  T value;
 };
-constexpr std::array<NamedVersion, 4> kVersions = {{{"TLS10", TLS1_VERSION},
-                                                    {"TLS11", TLS1_1_VERSION},
-                                                    {"TLS12", TLS1_2_VERSION},
-                                                    {"TLS13", TLS1_3_VERSION}}};
 
-struct NamedClientAuth {
-  std::string_view name;
-  ClientAuth value;
-};
-constexpr std::array<NamedClientAuth, 5> kClientAuths = {{
+constexpr std::array<Named<int>, 4> kVersions = {{{"TLS10", TLS1_VERSION},
+                                                  {"TLS11", TLS1_1_VERSION},
+                                                  {"TLS12", TLS1_2_VERSION},
+                                                  {"TLS13", TLS1_3_VERSION}}};
+
+constexpr std::array<Named<ClientAuth>, 5> kClientAuths = {{
     {"NoClientCert", ClientAuth::no_client_cert},
     {"RequestClientCert", ClientAuth::request_client_cert},
     {"RequireAnyClientCert", ClientAuth::require_any_client_cert},
@@ -54,8 +53,8 @@ struct ConfigError {
 std::string_view name_of(std::string_view name) {
   return name;
 }
-template <typename Named>
-std::string_view name_of(const Named& entry) {
+template <typename T>
+std::string_view name_of(const Named<T>& entry) {
   return entry.name;
 }
 // "A, B, C": the names a value may take, for error messages.
@@ -72,6 +71,16 @@ std::string names_of(const std::array<Entry, N>& table) {
 std::string scalar(const YAML::Node& node, const std::string& where) {
   if (!node.IsScalar()) fail(where, "expected a single value");
   return node.Scalar();
+}
+
+// The value of the entry of `table` that the scalar `node` names.
+template <typename T, size_t N>
+T one_of(const std::array<Named<T>, N>& table, const YAML::Node& node, const std::string& where) {
+  const std::string name = scalar(node, where);
+  const auto it =
+      std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.name == name; });
+  if (it == table.end()) fail(where, "'" + name + "' is not one of " + names_of(table));
+  return it->value;
 }
 
 void expect_map(const YAML::Node& node, const std::string& where) {
@@ -102,18 +111,10 @@ TlsServerConfig parse_tls(const YAML::Node& node, const std::string& base_dir) {
     } else if (key == "client_ca_file") {
       tls.client_ca_file = file_in(base_dir, scalar(entry.second, at));
     } else if (key == "client_auth_type") {
-      const std::string value = scalar(entry.second, at);
-      const auto it = std::find_if(kClientAuths.begin(), kClientAuths.end(),
-                                   [&](const auto& c) { return c.name == value; });
-      if (it == kClientAuths.end())
-        fail(at, "'" + value + "' is not one of " + names_of(kClientAuths));
-      tls.client_auth = it->value;
+      tls.client_auth = one_of(kClientAuths, entry.second, at);
     } else if (key == "min_version" || key == "max_version") {
-      const std::string value = scalar(entry.second, at);
-      const auto it = std::find_if(kVersions.begin(), kVersions.end(),
-                                   [&](const auto& v) { return v.name == value; });
-      if (it == kVersions.end()) fail(at, "'" + value + "' is not one of " + names_of(kVersions));
-      (key == "min_version" ? tls.min_version : tls.max_version) = it->version;
+      (key == "min_version" ? tls.min_version : tls.max_version) =
+          one_of(kVersions, entry.second, at);
     } else {
       fail(at, "unknown key");
     }

@@ -2,9 +2,7 @@
 // configured by a web config file, over real loopback sockets. The test CA,
 // server and client certificates are made at test time with the openssl CLI;
 // HTTPS requests are made with curl.
-#include <crypt.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <sys/wait.h>
@@ -15,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "credentials.hpp"
 #include "nq/nq_host.h"
 #include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
@@ -22,6 +21,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+using nq::testing::basic_authorization;
+using nq::testing::bcrypt_hash;
 using nq::testing::http_exchange;
 using nq::testing::sample_value;
 using nq::testing::TestEngine;
@@ -88,23 +89,6 @@ class TestPki {
   fs::path dir_;
 };
 
-// A bcrypt hash at the lowest cost, made with libxcrypt.
-std::string bcrypt(const std::string& password) {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  crypt_gensalt_rn("$2b$", 4, nullptr, 0, salt, sizeof salt);
-  crypt_data data{};
-  return crypt_rn(password.c_str(), salt, &data, sizeof data);
-}
-
-std::string basic_credentials(const std::string& user_and_password) {
-  std::string out(4 * ((user_and_password.size() + 2) / 3) + 1, '\0');
-  out.resize(static_cast<size_t>(
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(user_and_password.data()),
-                      static_cast<int>(user_and_password.size()))));
-  return "Authorization: Basic " + out;
-}
-
 class HttpSecurity : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -135,7 +119,7 @@ class HttpSecurity : public ::testing::Test {
 };
 
 TEST_F(HttpSecurity, BasicAuthGuardsEveryPathAndCountsFailures) {
-  ASSERT_EQ(load_with("basic_auth_users:\n  prometheus: " + bcrypt("s3cret") + "\n"), NQ_OK)
+  ASSERT_EQ(load_with("basic_auth_users:\n  prometheus: " + bcrypt_hash("s3cret") + "\n"), NQ_OK)
       << err_;
   const uint16_t port = engine_.metrics_port();
   auto get = [&](const std::string& path, const std::string& header) {
@@ -147,10 +131,12 @@ TEST_F(HttpSecurity, BasicAuthGuardsEveryPathAndCountsFailures) {
   EXPECT_EQ(missing.status, 401);
   EXPECT_NE(missing.headers.find("WWW-Authenticate: Basic realm=\"nq-metrics\""), std::string::npos)
       << missing.headers;
-  EXPECT_EQ(get("/metrics", basic_credentials("prometheus:wrong")).status, 401);
+  EXPECT_EQ(get("/metrics", "Authorization: " + basic_authorization("prometheus:wrong")).status,
+            401);
   EXPECT_EQ(get("/-/healthy", "").status, 401);
-  EXPECT_EQ(get("/metrics", basic_credentials("intruder:s3cret")).status, 401);
-  const auto ok = get("/metrics", basic_credentials("prometheus:s3cret"));
+  EXPECT_EQ(get("/metrics", "Authorization: " + basic_authorization("intruder:s3cret")).status,
+            401);
+  const auto ok = get("/metrics", "Authorization: " + basic_authorization("prometheus:s3cret"));
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(sample_value(ok.body, "neuroquantum_plugin_http_auth_failures_total"), 4);
 }
@@ -219,7 +205,7 @@ TEST_F(HttpSecurity, BadFilesFailWithAClearMessageAndTheEngineKeepsRunning) {
 }
 
 TEST_F(HttpSecurity, AReloadWithABadWebConfigKeepsTheOldCopyServing) {
-  ASSERT_EQ(load_with("basic_auth_users:\n  prometheus: " + bcrypt("s3cret") + "\n"), NQ_OK)
+  ASSERT_EQ(load_with("basic_auth_users:\n  prometheus: " + bcrypt_hash("s3cret") + "\n"), NQ_OK)
       << err_;
   pki_.web_config("basic_auth_users:\n  prometheus: not-a-hash\n");
   char err[512] = {};
@@ -228,8 +214,9 @@ TEST_F(HttpSecurity, AReloadWithABadWebConfigKeepsTheOldCopyServing) {
             std::string::npos)
       << err;
   const auto ok = http_exchange("127.0.0.1", engine_.metrics_port(),
-                                "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
-                                    basic_credentials("prometheus:s3cret"));
+                                "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                "Authorization: " +
+                                    basic_authorization("prometheus:s3cret"));
   EXPECT_EQ(ok.status, 200) << "the old copy, with its config, still serves";
 }
 

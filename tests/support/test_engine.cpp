@@ -8,6 +8,8 @@
 #include <cstring>
 #include <thread>
 
+#include "nq/testing/http_client.hpp"
+
 namespace nq::testing {
 
 TestEngine::TestEngine() {
@@ -72,10 +74,7 @@ std::optional<std::string> TestEngine::wait_for_log(const std::string& needle,
 
 uint16_t TestEngine::metrics_port(std::chrono::milliseconds timeout) const {
   const auto line = wait_for_log("serving http://", timeout);
-  if (!line) return 0;
-  const size_t end = line->find("/metrics");
-  const size_t colon = line->rfind(':', end);
-  return static_cast<uint16_t>(std::stoi(line->substr(colon + 1, end - colon - 1)));
+  return line ? serving_port(*line) : 0;
 }
 
 uint16_t free_loopback_port() {

@@ -1,16 +1,18 @@
 // The web config file (exporter-toolkit format) and basic auth with bcrypt.
-#include <crypt.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <string>
 
 #include "basic_auth.hpp"
+#include "credentials.hpp"
 #include "web_config.hpp"
 
 namespace nq::metrics {
 namespace {
+
+using nq::testing::basic_authorization;
+using nq::testing::bcrypt_hash;
 
 std::string parse_error(const std::string& yaml) {
   std::string error;
@@ -93,39 +95,22 @@ TEST(WebConfig, ReadingChecksTheFilesItNames) {
   EXPECT_EQ(error, "/nonexistent/web.yml: cannot be read");
 }
 
-// A bcrypt hash of `password` at the lowest cost, made with libxcrypt.
-std::string bcrypt(const std::string& password) {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  EXPECT_NE(crypt_gensalt_rn("$2b$", 4, nullptr, 0, salt, sizeof salt), nullptr);
-  crypt_data data{};
-  const char* hash = crypt_rn(password.c_str(), salt, &data, sizeof data);
-  EXPECT_NE(hash, nullptr);
-  return hash;
-}
-
-std::string basic(const std::string& credentials) {
-  std::string out(4 * ((credentials.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(credentials.data()),
-                                static_cast<int>(credentials.size()));
-  out.resize(static_cast<size_t>(n));
-  return "Basic " + out;
-}
-
 TEST(BasicAuth, AcceptsOnlyTheRightPasswordOfAKnownUser) {
-  BasicAuth auth({{"prometheus", bcrypt("s3cret: with colon")}, {"ops", bcrypt("other")}});
+  BasicAuth auth(
+      {{"prometheus", bcrypt_hash("s3cret: with colon")}, {"ops", bcrypt_hash("other")}});
   ASSERT_TRUE(auth.enabled());
-  EXPECT_TRUE(auth.allows(basic("prometheus:s3cret: with colon")));
-  EXPECT_TRUE(auth.allows(basic("prometheus:s3cret: with colon")));   // from the cache
-  EXPECT_TRUE(auth.allows("basic " + basic("ops:other").substr(6)));  // scheme is case-blind
-  EXPECT_FALSE(auth.allows(basic("prometheus:wrong")));
-  EXPECT_FALSE(auth.allows(basic("prometheus:other")));  // another user's password
-  EXPECT_FALSE(auth.allows(basic("nobody:s3cret: with colon")));
-  EXPECT_FALSE(auth.allows(basic("prometheus")));  // no colon
+  EXPECT_TRUE(auth.allows(basic_authorization("prometheus:s3cret: with colon")));
+  EXPECT_TRUE(auth.allows(basic_authorization("prometheus:s3cret: with colon")));  // from the cache
+  EXPECT_TRUE(
+      auth.allows("basic " + basic_authorization("ops:other").substr(6)));  // scheme is case-blind
+  EXPECT_FALSE(auth.allows(basic_authorization("prometheus:wrong")));
+  EXPECT_FALSE(auth.allows(basic_authorization("prometheus:other")));  // another user's password
+  EXPECT_FALSE(auth.allows(basic_authorization("nobody:s3cret: with colon")));
+  EXPECT_FALSE(auth.allows(basic_authorization("prometheus")));  // no colon
   EXPECT_FALSE(auth.allows(""));
   EXPECT_FALSE(auth.allows("Bearer abc"));
   EXPECT_FALSE(auth.allows("Basic !!!not-base64!!!"));
-  EXPECT_FALSE(auth.allows(basic(std::string("prometheus:s3cret\0x", 19))));
+  EXPECT_FALSE(auth.allows(basic_authorization(std::string("prometheus:s3cret\0x", 19))));
   EXPECT_FALSE(BasicAuth({}).enabled());
 }
 

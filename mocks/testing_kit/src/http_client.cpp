@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <sstream>
 
@@ -91,6 +92,20 @@ HttpReply http_exchange(const std::string& host, uint16_t port, const std::strin
 HttpReply http_get(const std::string& host, uint16_t port, const std::string& path) {
   return http_exchange(host, port,
                        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close");
+}
+
+uint16_t serving_port(std::string_view log_line) {
+  constexpr std::string_view kServing = "serving http://";
+  const size_t at = log_line.find(kServing);
+  if (at == std::string_view::npos) return 0;
+  const std::string_view address = log_line.substr(at + kServing.size());
+  const size_t colon = address.rfind(':', address.find('/'));
+  if (colon == std::string_view::npos) return 0;
+  unsigned port = 0;
+  const std::string_view digits = address.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return ec == std::errc() && end != digits.data() && port <= 65535 ? static_cast<uint16_t>(port)
+                                                                    : 0;
 }
 
 std::string gunzip(const std::string& compressed) {

@@ -4,7 +4,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <regex>
 
 #include "nq/testing/http_client.hpp"
 
@@ -69,11 +68,9 @@ std::vector<std::string> PluginUnderTest::log_lines() const {
 }
 
 uint16_t PluginUnderTest::port() const {
-  static const std::regex serving("serving http://[^ ]*:([0-9]+)");
   const auto lines = log_lines();
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-    std::smatch m;
-    if (std::regex_search(*it, m, serving)) return static_cast<uint16_t>(std::stoi(m[1]));
+    if (const uint16_t p = serving_port(*it); p != 0) return p;
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace nq::testing {
 
@@ -52,6 +53,10 @@ HttpReply http_exchange(const std::string& host, uint16_t port, const std::strin
 
 // GET path with "Connection: close".
 HttpReply http_get(const std::string& host, uint16_t port, const std::string& path);
+
+// The port of the plugin's "serving http://HOST:PORT/metrics" log line, 0
+// when `log_line` is not one.
+uint16_t serving_port(std::string_view log_line);
 
 // The data of a gzip stream (a body sent with Content-Encoding: gzip); empty
 // when it is not a complete gzip stream.
