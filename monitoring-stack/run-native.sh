@@ -138,7 +138,14 @@ cat >&2 <<EOF
   Ctrl-C stops everything.
 EOF
 
-# Runs until Ctrl-C, or until one of the three stops.
-wait -n "${pids[@]}" || true
+# Runs until Ctrl-C, or until one of the three stops. An engine that ends on
+# its own, successfully (the last phase of a --scenario, or --duration), leaves
+# Prometheus and Alertmanager up to look at what the run recorded.
+status=0
+wait -n -p stopped "${pids[@]}" || status=$?
+if [ "$stopped" = "${pids[0]}" ] && [ "$status" -eq 0 ]; then
+  say "the mock engine finished its run; Prometheus and Alertmanager keep its data (Ctrl-C stops them)"
+  wait -n "${pids[@]:1}" || true
+fi
 say "a process stopped; see the logs in $dir"
 exit 1
