@@ -141,11 +141,8 @@ bool LabelTable::key_matches(uint32_t slot, uint64_t state, std::string_view key
 uint32_t LabelTable::probe(std::string_view key, uint64_t hash, uint32_t& first_free,
                            uint64_t* matched_state) const noexcept {
   const uint64_t tag = tag_of(hash);
-  // The home slot: the hash's high half scaled to the table (no power-of-two
-  // rounding, so the table is only as large as the load factor asks).
-  const auto home = static_cast<uint32_t>(((hash >> 32) * table_size_) >> 32);
   first_free = overflow_slot();
-  for (uint32_t i = 0, slot = home; i < kProbeWindow;
+  for (uint32_t i = 0, slot = home_slot(hash); i < kProbeWindow;
        ++i, slot = slot + 1 == table_size_ ? 0 : slot + 1) {
     uint64_t s = state(slot).load(std::memory_order_acquire);
     if (s == kEmpty) {
@@ -210,11 +207,38 @@ uint32_t LabelTable::find_or_insert(std::string_view key, std::string_view paylo
       st.store(kReady | uint64_t{key.size()} << kKeyLenShift |
                    uint64_t{kept.size()} << kPayloadLenShift | tag,
                std::memory_order_release);
-      return slot;
+      return keep_first_copy(key, hash, slot);
     }
     live_.fetch_sub(1, std::memory_order_relaxed);  // lost the race: look again
   }
   return overflow_slot();
+}
+
+uint32_t LabelTable::keep_first_copy(std::string_view key, uint64_t hash,
+                                     uint32_t published) noexcept {
+  // Two inserters of one key can each publish a copy: one waited in vain for
+  // the other's write (preempted writer), or an eviction opened an earlier
+  // free slot between their probes. Each inserter, after publishing, frees
+  // every copy but the first in probe order. The fence pairs with the other
+  // inserter's: of two inserters that published, at least one sees both
+  // copies, so no second copy outlives their inserts.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint64_t tag = tag_of(hash);
+  uint32_t first = overflow_slot();
+  for (uint32_t i = 0, slot = home_slot(hash); i < kProbeWindow;
+       ++i, slot = slot + 1 == table_size_ ? 0 : slot + 1) {
+    const uint64_t s = state(slot).load(std::memory_order_acquire);
+    if (s == kEmpty) break;
+    if ((s & kReady) == 0 || (s & kTagMask) != tag || !key_matches(slot, s, key)) continue;
+    if (first == overflow_slot()) {
+      first = slot;
+    } else {
+      free_slot(slot, s);  // fails harmlessly when another inserter freed it first
+    }
+  }
+  // Our own copy can only be missing when another inserter already freed it
+  // as a later copy, so `first` is then the copy it kept.
+  return first != overflow_slot() ? first : published;
 }
 
 bool LabelTable::free_slot(uint32_t slot, uint64_t expected) noexcept {

@@ -24,9 +24,20 @@
 // and validated by re-reading the slot's state, so a reader never trusts a
 // key that was being rewritten.
 //
-// In a rare race (an eviction during two concurrent inserts of one key) a key
-// can own two slots, both within kProbeWindow slots of its home slot; the
-// scrape side merges series with equal labels.
+// Concurrent inserts promise:
+// - A key owns at most one slot once its inserts have returned. Two
+//   concurrent inserters of one new key may both publish a copy (one gave up
+//   waiting for a preempted writer, or an eviction opened an earlier free slot
+//   between their probes); each inserter then frees every copy but the first
+//   in probe order, so the second copy lives only while both inserts run.
+//   Meanwhile both copies are within kProbeWindow slots of the key's home
+//   slot, and the scrape side merges series with equal labels; what an event
+//   recorded in the freed copy goes to "__other__" like any freed slot's.
+// - A key is turned away (overflow_slot()) for good only when `capacity`
+//   other keys are live, its probe window is full, or it is long and the
+//   block pool is empty. An insert racing with other inserts may see the
+//   bound reached by a copy about to be freed: that one call maps to
+//   overflow_slot(), and the key's next insert finds room.
 #pragma once
 
 #include <atomic>
@@ -111,7 +122,16 @@ class LabelTable {
   // with the first free slot of its probe window in `first_free`.
   uint32_t probe(std::string_view key, uint64_t hash, uint32_t& first_free,
                  uint64_t* matched_state) const noexcept;
+  // The first slot of a key's probe window: the hash's high half scaled to
+  // the table (no power-of-two rounding, so the table is only as large as the
+  // load factor asks).
+  uint32_t home_slot(uint64_t hash) const noexcept {
+    return static_cast<uint32_t>(((hash >> 32) * table_size_) >> 32);
+  }
   bool key_matches(uint32_t slot, uint64_t state, std::string_view key) const noexcept;
+  // After publishing `key` in slot `published`: frees any other copy of the
+  // key and returns the one kept (the first in probe order).
+  uint32_t keep_first_copy(std::string_view key, uint64_t hash, uint32_t published) noexcept;
   bool free_slot(uint32_t slot, uint64_t expected) noexcept;
 
   const uint32_t capacity_;
