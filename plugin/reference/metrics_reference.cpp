@@ -13,8 +13,8 @@
 #include <sstream>
 #include <string>
 
-#include "metric_catalogue.hpp"
-#include "plugin_settings.hpp"
+#include "catalogue/metric_catalogue.hpp"
+#include "config/plugin_settings.hpp"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "live_bytes.hpp"
-#include "metric_store.hpp"
+#include "store/metric_store.hpp"
 
 namespace {
 

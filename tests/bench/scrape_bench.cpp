@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "exposition.hpp"
-#include "metric_store.hpp"
+#include "expose/exposition.hpp"
+#include "store/metric_store.hpp"
 
 namespace {
 

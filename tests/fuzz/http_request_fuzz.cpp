@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "http_listener.hpp"
+#include "http/http_listener.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "plugin_settings.hpp"
-#include "web_config.hpp"
+#include "config/plugin_settings.hpp"
+#include "http/web_config.hpp"
 
 namespace {
 

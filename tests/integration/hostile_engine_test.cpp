@@ -11,7 +11,7 @@
 
 #include "nq/nq_host.h"
 #include "nq/testing/http_client.hpp"
-#include "process_metrics.hpp"
+#include "store/process_metrics.hpp"
 #include "test_engine.hpp"
 
 namespace {

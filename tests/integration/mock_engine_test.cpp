@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "hook_names.hpp"
-#include "metric_catalogue.hpp"
+#include "catalogue/hook_names.hpp"
+#include "catalogue/metric_catalogue.hpp"
 #include "nq/testing/http_client.hpp"
 
 namespace {

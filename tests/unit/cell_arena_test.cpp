@@ -1,4 +1,4 @@
-#include "cell_arena.hpp"
+#include "store/cell_arena.hpp"
 
 #include <gtest/gtest.h>
 

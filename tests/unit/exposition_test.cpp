@@ -1,4 +1,4 @@
-#include "exposition.hpp"
+#include "expose/exposition.hpp"
 
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "metric_store.hpp"
+#include "store/metric_store.hpp"
 #include "nq/testing/http_client.hpp"
 
 namespace nq::metrics {

@@ -1,4 +1,4 @@
-#include "label_table.hpp"
+#include "store/label_table.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Walks the catalogue: the naming rules of the metric catalogue spec hold for
 // every family, so a new entry cannot break them unnoticed.
-#include "metric_catalogue.hpp"
+#include "catalogue/metric_catalogue.hpp"
 
 #include "nq/nq_plugin_abi.h"
 

@@ -1,10 +1,10 @@
-#include "metric_store.hpp"
+#include "store/metric_store.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "exposition.hpp"
+#include "expose/exposition.hpp"
 #include "nq/testing/http_client.hpp"
 
 namespace nq::metrics {

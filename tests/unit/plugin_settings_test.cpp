@@ -1,4 +1,4 @@
-#include "plugin_settings.hpp"
+#include "config/plugin_settings.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "basic_auth.hpp"
+#include "http/basic_auth.hpp"
 #include "credentials.hpp"
-#include "web_config.hpp"
+#include "http/web_config.hpp"
 
 namespace nq::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "label_value.hpp"
+#include "store/label_value.hpp"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "exposition.hpp"
+#include "expose/exposition.hpp"
 
 #include <zlib.h>
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <optional>
 
-#include "metric_store.hpp"
-#include "state_codec.hpp"
+#include "store/metric_store.hpp"
+#include "store/state_codec.hpp"
 
 namespace nq::metrics {
 namespace {

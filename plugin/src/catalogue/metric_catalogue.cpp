@@ -1,8 +1,8 @@
-#include "metric_catalogue.hpp"
+#include "catalogue/metric_catalogue.hpp"
 
 #include <array>
 
-#include "hook_names.hpp"
+#include "catalogue/hook_names.hpp"
 
 namespace nq::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "web_config.hpp"
+#include "http/web_config.hpp"
 
 #include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>

@@ -1,4 +1,4 @@
-#include "plugin_settings.hpp"
+#include "config/plugin_settings.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "label_table.hpp"
+#include "store/label_table.hpp"
 
 namespace nq::metrics {
 namespace {

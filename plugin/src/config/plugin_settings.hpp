@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "event_recorder.hpp"
-#include "metric_store.hpp"
+#include "record/event_recorder.hpp"
+#include "store/metric_store.hpp"
 #include "nq/nq_plugin_abi.h"
-#include "web_config.hpp"
+#include "http/web_config.hpp"
 
 namespace nq::metrics {
 

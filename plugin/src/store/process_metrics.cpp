@@ -1,4 +1,4 @@
-#include "process_metrics.hpp"
+#include "store/process_metrics.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>

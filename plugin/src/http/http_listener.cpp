@@ -1,4 +1,4 @@
-#include "http_listener.hpp"
+#include "http/http_listener.hpp"
 
 #include <fcntl.h>
 #include <openssl/ssl.h>
@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "basic_auth.hpp"
+#include "http/basic_auth.hpp"
 
 namespace nq::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "basic_auth.hpp"
+#include "http/basic_auth.hpp"
 
 #include <crypt.h>
 #include <openssl/crypto.h>

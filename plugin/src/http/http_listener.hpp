@@ -25,9 +25,9 @@
 #include <string>
 #include <string_view>
 
-#include "exposition.hpp"
-#include "plugin_settings.hpp"
-#include "web_config.hpp"
+#include "expose/exposition.hpp"
+#include "config/plugin_settings.hpp"
+#include "http/web_config.hpp"
 
 namespace nq::metrics {
 

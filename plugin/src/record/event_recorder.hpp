@@ -7,8 +7,8 @@
 // "other"/"error", strings are sanitized (see label_value.hpp).
 #pragma once
 
-#include "hook_names.hpp"
-#include "metric_store.hpp"
+#include "catalogue/hook_names.hpp"
+#include "store/metric_store.hpp"
 
 namespace nq::metrics {
 

@@ -13,12 +13,12 @@
 #include <string>
 #include <utility>
 
-#include "engine_log.hpp"
-#include "event_recorder.hpp"
-#include "exposition.hpp"
-#include "http_listener.hpp"
-#include "plugin_settings.hpp"
-#include "state_codec.hpp"
+#include "entry/engine_log.hpp"
+#include "record/event_recorder.hpp"
+#include "expose/exposition.hpp"
+#include "http/http_listener.hpp"
+#include "config/plugin_settings.hpp"
+#include "store/state_codec.hpp"
 
 namespace {
 

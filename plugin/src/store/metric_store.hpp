@@ -32,11 +32,11 @@
 #include <utility>
 #include <vector>
 
-#include "cell_arena.hpp"
-#include "exposition.hpp"
-#include "label_table.hpp"
-#include "metric_catalogue.hpp"
-#include "process_metrics.hpp"
+#include "store/cell_arena.hpp"
+#include "expose/exposition.hpp"
+#include "store/label_table.hpp"
+#include "catalogue/metric_catalogue.hpp"
+#include "store/process_metrics.hpp"
 
 namespace nq::metrics {
 

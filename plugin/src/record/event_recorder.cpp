@@ -1,4 +1,4 @@
-#include "event_recorder.hpp"
+#include "record/event_recorder.hpp"
 
 #include <array>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "engine_log.hpp"
+#include "entry/engine_log.hpp"
 
 #include <spdlog/sinks/base_sink.h>
 

@@ -46,7 +46,7 @@
 #include <string>
 #include <string_view>
 
-#include "label_value.hpp"
+#include "store/label_value.hpp"
 
 namespace nq::metrics {
 

@@ -1,4 +1,4 @@
-#include "metric_store.hpp"
+#include "store/metric_store.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <map>
 
-#include "process_metrics.hpp"
+#include "store/process_metrics.hpp"
 
 namespace nq::metrics {
 namespace {

@@ -1,4 +1,4 @@
-#include "label_table.hpp"
+#include "store/label_table.hpp"
 
 #include <algorithm>
 #include <bit>
