@@ -35,6 +35,18 @@ std::string_view type_name(MetricType type) {
   return "?";
 }
 
+std::string_view unit_name(Unit unit) {
+  switch (unit) {
+    case Unit::none:
+      return "";
+    case Unit::seconds:
+      return "seconds";
+    case Unit::bytes:
+      return "bytes";
+  }
+  return "?";
+}
+
 std::string labels_of(const FamilyDef& def) {
   std::string out;
   auto add = [&out](const std::string& label) { out += (out.empty() ? "" : ", ") + label; };
@@ -54,10 +66,11 @@ std::string reference() {
       << "Labels marked * take values from the engine: each is bounded by the setting named "
          "below; values past the bound are counted in the `__other__` series and in "
          "`neuroquantum_plugin_label_overflow_total`.\n\n"
-      << "| name | type | labels | bounded by | help |\n|---|---|---|---|---|\n";
+      << "| name | type | unit | labels | bounded by | help |\n|---|---|---|---|---|---|\n";
   for (const FamilyDef& def : catalogue()) {
     const LabelSpaceDef& space = label_space(def.space);
-    out << "| `" << def.name << "` | " << type_name(def.type) << " | " << labels_of(def) << " | "
+    out << "| `" << def.name << "` | " << type_name(def.type) << " | " << unit_name(def.unit)
+        << " | " << labels_of(def) << " | "
         << (space.setting.empty() ? "" : "`" + std::string(space.setting) + "`") << " | "
         << def.help << " |\n";
   }

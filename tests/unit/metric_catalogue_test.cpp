@@ -38,6 +38,20 @@ TEST(MetricCatalogue, NamesFollowThePrometheusConventions) {
   }
 }
 
+// The unit column and the name agree: a family in seconds or bytes ends with
+// its unit (before _total), a family without a unit ends with neither, and
+// only counters end with _total.
+TEST(MetricCatalogue, UnitColumnMatchesTheNameSuffix) {
+  for (const FamilyDef& def : catalogue()) {
+    const bool total = ends_with(def.name, "_total");
+    EXPECT_EQ(total, def.type == MetricType::counter) << def.name;
+    const std::string_view base =
+        total ? def.name.substr(0, def.name.size() - std::string_view("_total").size()) : def.name;
+    EXPECT_EQ(ends_with(base, "_seconds"), def.unit == Unit::seconds) << def.name;
+    EXPECT_EQ(ends_with(base, "_bytes"), def.unit == Unit::bytes) << def.name;
+  }
+}
+
 TEST(MetricCatalogue, HistogramsAreInSecondsWithIncreasingBuckets) {
   for (const FamilyDef& def : catalogue()) {
     if (def.type != MetricType::histogram) {

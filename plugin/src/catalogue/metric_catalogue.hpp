@@ -1,7 +1,8 @@
-// The one place where the plugin's metric families are declared: name, type,
-// help, labels, where engine-valued labels come from, histogram buckets and the
-// unit divisor. Registration, exposition, the settings of each cardinality bound
-// and the README's reference table are all generated from it.
+// The plugin's metric families and label spaces, generated from the lists
+// families.def and label_spaces.def (each declared there once): name, type,
+// unit, help, labels, where engine-valued labels come from, histogram buckets.
+// The store's layout, exposition, the settings of each cardinality bound and
+// the README's reference table are all generated from them.
 //
 // Thread-safety: constants only.
 #pragma once
@@ -13,6 +14,9 @@
 namespace nq::metrics {
 
 enum class MetricType : uint8_t { counter, gauge, histogram };
+
+// What a family's values measure; its name ends with the unit (before _total).
+enum class Unit : uint8_t { none, seconds, bytes };
 
 // Where a family's values come from.
 enum class Source : uint8_t {
@@ -33,15 +37,9 @@ struct LabelDimension {
 // Labels whose values come from the engine: bounded, overflow to "__other__".
 enum class LabelSpaceId : uint8_t {
   none,
-  error_types,
-  query_digests,
-  connection_error_reasons,
-  websocket_channels,
-  websocket_connections,
-  lock_resources,
-  indexes,
-  errors,
-  quantum_operations,
+#define NQ_LABEL_SPACE(id, ...) id,
+#include "catalogue/label_spaces.def"
+#undef NQ_LABEL_SPACE
 };
 
 struct LabelSpaceDef {
@@ -59,80 +57,29 @@ struct LabelSpaceDef {
 };
 
 enum class FamilyId : uint32_t {
-  queries_total,
-  query_duration_seconds,
-  slow_queries_total,
-  query_errors_total,
-  query_phase_seconds_total,
-  query_rows_examined_total,
-  query_rows_returned_total,
-  active_queries,
-  query_queue_length,
-  query_digest_calls_total,
-  query_digest_duration_seconds_total,
-  query_digest_rows_examined_total,
-  query_digest_info,
-  connections_active,
-  connections_max,
-  connections_total,
-  connection_errors_total,
-  websocket_connections_active,
-  websocket_connections_total,
-  websocket_disconnects_total,
-  websocket_messages_sent_total,
-  websocket_messages_received_total,
-  websocket_messages_sent_bytes_total,
-  websocket_messages_received_bytes_total,
-  websocket_messages_dropped_total,
-  websocket_message_latency_seconds,
-  websocket_channels,
-  websocket_channel_subscribers,
-  websocket_connection_dropped_messages_total,
-  websocket_active_streams,
-  websocket_stream_rows_total,
-  websocket_stream_duration_seconds,
-  websocket_backpressure_paused_connections,
-  buffer_pool_hits_total,
-  buffer_pool_misses_total,
-  buffer_pool_evictions_total,
-  buffer_pool_pages,
-  disk_read_bytes_total,
-  disk_write_bytes_total,
-  disk_read_ops_total,
-  disk_write_ops_total,
-  wal_written_bytes_total,
-  wal_segments_total,
-  wal_fsync_duration_seconds,
-  storage_free_bytes,
-  storage_size_bytes,
-  lock_wait_seconds_total,
-  lock_waits_total,
-  lock_wait_duration_seconds,
-  lock_resource_wait_seconds_total,
-  deadlocks_total,
-  index_scans_total,
-  index_rows_read_total,
-  index_lookups_total,
-  memory_usage_bytes,
-  memory_limit_bytes,
-  errors_total,
-  quantum_operations_total,
-  quantum_operation_duration_seconds,
-  build_info,
-  plugin_start_time_seconds,
-  plugin_reloads_total,
-  plugin_events_total,
-  plugin_malformed_events_total,
-  plugin_label_overflow_total,
-  plugin_scrape_duration_seconds,
-  plugin_series,
-  plugin_http_auth_failures_total,
-  process_cpu_seconds_total,
-  process_resident_memory_bytes,
-  process_virtual_memory_bytes,
-  process_open_fds,
-  process_max_fds,
-  process_start_time_seconds,
+#define NQ_FAMILY(prefix, id, ...) id,
+#include "catalogue/families.def"
+#undef NQ_FAMILY
+};
+
+inline constexpr size_t kFamilyCount = 0
+#define NQ_FAMILY(...) +1
+#include "catalogue/families.def"
+#undef NQ_FAMILY
+    ;
+inline constexpr size_t kLabelSpaceCount = 1  // none
+#define NQ_LABEL_SPACE(...) +1
+#include "catalogue/label_spaces.def"
+#undef NQ_LABEL_SPACE
+    ;
+
+// The phases of neuroquantum_query_phase_seconds_total{phase}, in the order of
+// the label's values.
+#define NQ_QUERY_PHASE_LIST(X) X(parse) X(plan) X(execute) X(lock_wait) X(io_wait)
+enum class QueryPhase : uint32_t {
+#define NQ_QUERY_PHASE_ID(name) name,
+  NQ_QUERY_PHASE_LIST(NQ_QUERY_PHASE_ID)
+#undef NQ_QUERY_PHASE_ID
 };
 
 struct FamilyDef {
@@ -140,6 +87,7 @@ struct FamilyDef {
   std::string_view name;
   MetricType type;
   Source source;
+  Unit unit;
   std::string_view help;
   LabelSpaceId space;                      // engine-valued labels, exposed first
   std::span<const LabelDimension> labels;  // fixed labels, exposed after them

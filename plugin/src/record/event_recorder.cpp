@@ -40,7 +40,9 @@ constexpr std::array<GaugeTarget, NQ_GAUGE_COUNT> kGaugeTargets = {{
 }};
 
 // Series of the `phase` label, in the catalogue's order.
-enum Phase : uint32_t { kParse, kPlan, kExecute, kLockWait, kIoWait };
+constexpr uint32_t series_of(QueryPhase phase) {
+  return static_cast<uint32_t>(phase);
+}
 
 }  // namespace
 
@@ -91,11 +93,12 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   store_.count(slot, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
   store_.observe(slot, F::query_duration_seconds, type, e.duration_ns);
   if (e.duration_ns >= options_.slow_query_ns) store_.count(slot, F::slow_queries_total, type);
-  store_.count(slot, F::query_phase_seconds_total, kParse, e.parse_ns);
-  store_.count(slot, F::query_phase_seconds_total, kPlan, e.plan_ns);
-  store_.count(slot, F::query_phase_seconds_total, kExecute, e.execute_ns);
-  store_.count(slot, F::query_phase_seconds_total, kLockWait, e.lock_wait_ns);
-  store_.count(slot, F::query_phase_seconds_total, kIoWait, e.io_wait_ns);
+  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
+  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
+  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
+  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait),
+               e.lock_wait_ns);
+  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
   store_.count(slot, F::query_rows_examined_total, type, e.rows_examined);
   store_.count(slot, F::query_rows_returned_total, type, e.rows_returned);
   if (status == NQ_QUERY_ERROR) {

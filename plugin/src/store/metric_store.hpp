@@ -32,10 +32,10 @@
 #include <utility>
 #include <vector>
 
-#include "store/cell_arena.hpp"
-#include "expose/exposition.hpp"
-#include "store/label_table.hpp"
 #include "catalogue/metric_catalogue.hpp"
+#include "expose/exposition.hpp"
+#include "store/cell_arena.hpp"
+#include "store/label_table.hpp"
 #include "store/process_metrics.hpp"
 
 namespace nq::metrics {
@@ -48,11 +48,6 @@ struct PluginIdentity {
   double start_time_seconds = 0;
   double counters_since_seconds = 0;  // when the counters started from zero
 };
-
-inline constexpr size_t kLabelSpaceCount =
-    static_cast<size_t>(LabelSpaceId::quantum_operations) + 1;
-inline constexpr size_t kFamilyCount =
-    static_cast<size_t>(FamilyId::process_start_time_seconds) + 1;
 
 struct StoreOptions {
   uint32_t exclusive_slots = 0;
