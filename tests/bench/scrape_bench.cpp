@@ -11,6 +11,7 @@
 #include <string>
 
 #include "expose/exposition.hpp"
+#include "http/negotiation.hpp"
 #include "store/metric_store.hpp"
 
 namespace {
@@ -50,12 +51,18 @@ void scrape(benchmark::State& state, ExpositionFormat format, bool gzip) {
   FilledStore& f = filled(static_cast<uint32_t>(state.range(0)));
   size_t bytes = 0, series = 0;
   for (auto _ : state) {
-    std::string body = f.store->collect(f.identity, [&](const CollectedMetrics& collected) {
+    std::string body;
+    {
+      const auto collected = f.store->collect(f.identity);
       series = 0;
-      for (const auto& family : collected.families) series += family.metric.size();
-      return render(collected, format);
-    });
-    if (gzip) body = gzip_compress(body);
+      for (const auto& family : collected.metrics().families) series += family.metric.size();
+      body = render(collected.metrics(), format);
+    }
+    if (gzip) {
+      std::string compressed, error;
+      if (!gzip_compress(body, compressed, error)) state.SkipWithError(error.c_str());
+      body = std::move(compressed);
+    }
     bytes = body.size();
     benchmark::DoNotOptimize(body.data());
   }

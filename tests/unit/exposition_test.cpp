@@ -7,8 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "store/metric_store.hpp"
+#include "http/negotiation.hpp"
 #include "nq/testing/http_client.hpp"
+#include "store/metric_store.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -29,8 +30,7 @@ CollectedMetrics busy_store_scrape() {
       store.labels(LabelSpaceId::errors)
           .find_or_insert(std::string_view("storage\0quote\"back\\slash\nnl", 27));
   store.count(0, FamilyId::errors_total, 0, 3, slot);
-  return store.collect({"1.2.3", "1.0", "abc", 42.0, 1764000000.5},
-                       [](const CollectedMetrics& m) { return m; });
+  return store.collect({"1.2.3", "1.0", "abc", 42.0, 1764000000.5}).metrics();
 }
 
 // "series value" lines of a text exposition, by series.
@@ -157,15 +157,21 @@ TEST(Exposition, GzipOnlyWhenAllowed) {
   EXPECT_FALSE(accepts_gzip("x-gzip-not"));
 }
 
+std::string gzipped(std::string_view body) {
+  std::string out, error;
+  EXPECT_TRUE(gzip_compress(body, out, error)) << error;
+  return out;
+}
+
 TEST(Exposition, GzipRoundTripsAndShrinksAScrape) {
   const std::string text = render(busy_store_scrape(), ExpositionFormat::prometheus_text);
-  const std::string compressed = gzip_compress(text);
+  const std::string compressed = gzipped(text);
   ASSERT_GE(compressed.size(), 2u);
   EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1f);  // gzip magic
   EXPECT_EQ(static_cast<unsigned char>(compressed[1]), 0x8b);
   EXPECT_LT(compressed.size() * 5, text.size());
   EXPECT_EQ(gunzip(compressed), text);
-  EXPECT_EQ(gunzip(gzip_compress("")), "");
+  EXPECT_EQ(gunzip(gzipped("")), "");
 }
 
 }  // namespace

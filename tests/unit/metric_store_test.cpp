@@ -19,9 +19,8 @@ StoreOptions options(uint32_t slots) {
 }
 
 std::string render(MetricStore& store) {
-  return store.collect({"1.2.3", "1.0", "abc", 42.0, 41.0}, [](const CollectedMetrics& m) {
-    return nq::metrics::render(m, ExpositionFormat::prometheus_text);
-  });
+  return nq::metrics::render(store.collect({"1.2.3", "1.0", "abc", 42.0, 41.0}).metrics(),
+                             ExpositionFormat::prometheus_text);
 }
 
 // Sum of every sample of `family` (lines "family{...} value" or "family value").

@@ -66,7 +66,7 @@ std::optional<uint32_t> parse_uint(const std::string& text, uint32_t lo, uint32_
   return value;
 }
 
-// "0.001, 0.01,0.1": strictly increasing, positive, at most kMaxBuckets.
+// "0.001, 0.01,0.1": strictly increasing, positive, at most kMaxHistogramBuckets.
 std::optional<std::vector<double>> parse_buckets(const std::string& text) {
   std::vector<double> bounds;
   size_t start = 0;
@@ -81,7 +81,7 @@ std::optional<std::vector<double>> parse_buckets(const std::string& text) {
     bounds.push_back(*value);
     start = end + 1;
   }
-  if (bounds.empty() || bounds.size() > MetricStore::kMaxBuckets) return std::nullopt;
+  if (bounds.empty() || bounds.size() > kMaxHistogramBuckets) return std::nullopt;
   return bounds;
 }
 
@@ -94,11 +94,6 @@ constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info"
                                                         "warn",  "error", "off"};
 
 }  // namespace
-
-std::string ListenAddress::to_string() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 std::optional<ListenAddress> parse_listen_address(const std::string& text) {
   ListenAddress out;

@@ -9,29 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "record/event_recorder.hpp"
-#include "store/metric_store.hpp"
-#include "nq/nq_plugin_abi.h"
+#include "http/listener_options.hpp"
 #include "http/web_config.hpp"
+#include "nq/nq_plugin_abi.h"
+#include "record/recorder_options.hpp"
+#include "store/store_options.hpp"
 
 namespace nq::metrics {
-
-struct ListenAddress {
-  std::string host;  // an IPv4 or IPv6 literal, no brackets
-  uint16_t port = 0;
-
-  std::string to_string() const;  // "127.0.0.1:9470", "[::1]:9470"
-};
-
-// Limits of the HTTP listener (settings http_*; see kListenerSettings).
-struct ListenerLimits {
-  uint32_t threads = 2;                    // the fixed serving pool
-  uint32_t max_connections = 64;           // more are answered 503 and closed
-  uint32_t max_header_bytes = 8192;        // request line + headers; more: 431
-  uint32_t max_request_line_bytes = 2048;  // more: 414
-  uint32_t read_timeout_seconds = 10;      // a started request must arrive in this time
-  uint32_t idle_timeout_seconds = 60;      // a keep-alive connection may wait this long
-};
 
 struct Settings {
   ListenAddress listen{"127.0.0.1", 9470};  // loopback unless told otherwise

@@ -13,11 +13,11 @@
 #include <string>
 #include <utility>
 
+#include "config/plugin_settings.hpp"
 #include "entry/engine_log.hpp"
-#include "record/event_recorder.hpp"
 #include "expose/exposition.hpp"
 #include "http/http_listener.hpp"
-#include "config/plugin_settings.hpp"
+#include "record/event_recorder.hpp"
 #include "store/state_codec.hpp"
 
 namespace {
@@ -74,8 +74,7 @@ struct nq_plugin_instance {
   // One scrape; its duration is observed for the next one to report.
   std::string render_metrics(ExpositionFormat format) {
     const auto began = std::chrono::steady_clock::now();
-    std::string body =
-        store.collect(identity, [format](const CollectedMetrics& m) { return render(m, format); });
+    std::string body = render(store.collect(identity).metrics(), format);
     const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now() - began);
     store.observe(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_scrape_duration_seconds, 0,

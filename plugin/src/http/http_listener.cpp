@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "http/basic_auth.hpp"
+#include "http/negotiation.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -104,7 +105,13 @@ Response route(const Request& req, const HttpEndpoints& endpoints) {
     const ExpositionFormat format = negotiate_format(req[http::field::accept]);
     std::string body = endpoints.render_metrics(format);
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
-    if (gzip) body = gzip_compress(body);
+    if (gzip) {
+      std::string compressed, error;
+      if (!gzip_compress(body, compressed, error)) {
+        return error_response(http::status::internal_server_error, error + "\n", name);
+      }
+      body = std::move(compressed);
+    }
     Response res =
         make_response(req, http::status::ok, content_type(format), std::move(body), name);
     if (gzip) res.set(http::field::content_encoding, "gzip");

@@ -26,7 +26,7 @@
 #include <string_view>
 
 #include "expose/exposition.hpp"
-#include "config/plugin_settings.hpp"
+#include "http/listener_options.hpp"
 #include "http/web_config.hpp"
 
 namespace nq::metrics {

@@ -8,14 +8,10 @@
 #pragma once
 
 #include "catalogue/hook_names.hpp"
+#include "record/recorder_options.hpp"
 #include "store/metric_store.hpp"
 
 namespace nq::metrics {
-
-struct RecorderOptions {
-  uint64_t slow_query_ns = 1'000'000'000;
-  size_t label_value_max_bytes = kMaxLabelValueBytes;
-};
 
 class EventRecorder {
  public:

@@ -279,6 +279,12 @@ bool MetricStore::evict_coldest(LabelSpaceId space, std::span<const LiveValue> l
   return evicted;
 }
 
+MetricStore::Collected MetricStore::collect(const PluginIdentity& identity) {
+  std::unique_lock lock(scrape_mutex_);
+  collect_into(snapshot_, identity);
+  return Collected(std::move(lock), snapshot_);
+}
+
 void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity& identity) {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;

@@ -12,7 +12,8 @@
 // allocation-free and system-call-free, and O(1) (a histogram looks its bucket
 // up among at most kMaxBuckets bounds). collect() runs on scrape threads; it
 // allocates, and serializes with other collects on scrape_mutex_ (the only lock,
-// never taken by a hook). It folds the values of freed label slots into
+// never taken by a hook). The store knows no wire format: it fills
+// prometheus-cpp's model, which expose/ serializes. It folds the values of freed label slots into
 // "__other__" and, for top-K label spaces, evicts the coldest values when
 // newcomers were turned away, so that every counter stays monotonic and the
 // sum over a family's series equals what was recorded.
@@ -33,10 +34,11 @@
 #include <vector>
 
 #include "catalogue/metric_catalogue.hpp"
-#include "expose/exposition.hpp"
 #include "store/cell_arena.hpp"
+#include "store/collected_metrics.hpp"
 #include "store/label_table.hpp"
 #include "store/process_metrics.hpp"
+#include "store/store_options.hpp"
 
 namespace nq::metrics {
 
@@ -49,15 +51,9 @@ struct PluginIdentity {
   double counters_since_seconds = 0;  // when the counters started from zero
 };
 
-struct StoreOptions {
-  uint32_t exclusive_slots = 0;
-  std::array<uint32_t, kLabelSpaceCount> bounds{};          // 0 = the space's default
-  std::array<std::vector<double>, kFamilyCount> buckets{};  // empty = the family's default
-};
-
 class MetricStore {
  public:
-  static constexpr uint32_t kMaxBuckets = 32;
+  static constexpr uint32_t kMaxBuckets = kMaxHistogramBuckets;
 
   explicit MetricStore(const StoreOptions& options);
 
@@ -86,16 +82,22 @@ class MetricStore {
     return *tables_[static_cast<size_t>(space)];
   }
 
-  // ---- Scrape side. Collects every family and passes them to `use`, whose
-  // result it returns. The collected model is kept from one scrape to the
-  // next and refilled in place, so a scrape allocates only when series were
-  // added; `use` runs under the scrape lock and must not keep the reference.
-  template <typename Use>
-  auto collect(const PluginIdentity& identity, Use&& use) {
-    std::lock_guard lock(scrape_mutex_);
-    collect_into(snapshot_, identity);
-    return use(std::as_const(snapshot_));
-  }
+  // ---- Scrape side. Collects every family into the store's model, kept
+  // from one scrape to the next and refilled in place (a scrape allocates
+  // only when series were added), and returns it with the scrape lock held:
+  // the serializer reads it while the Collected lives, then lets go.
+  class Collected {
+   public:
+    const CollectedMetrics& metrics() const noexcept { return metrics_; }
+
+   private:
+    friend class MetricStore;
+    Collected(std::unique_lock<std::mutex> lock, const CollectedMetrics& metrics)
+        : lock_(std::move(lock)), metrics_(metrics) {}
+    std::unique_lock<std::mutex> lock_;
+    const CollectedMetrics& metrics_;
+  };
+  Collected collect(const PluginIdentity& identity);
 
   size_t memory_bytes() const noexcept;
 

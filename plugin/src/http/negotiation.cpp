@@ -1,0 +1,114 @@
+#include "http/negotiation.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace nq::metrics {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t");
+  return s.substr(first, last - first + 1);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// One element of a comma-separated header with parameters ("type;a=b;q=0.5").
+struct HeaderElement {
+  std::string_view value;
+  std::string_view version;  // the "version" parameter, if any
+  double q = 1.0;
+};
+
+template <typename Visit>
+void for_each_element(std::string_view header, Visit&& visit) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view element = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    HeaderElement parsed;
+    const auto semicolon = element.find(';');
+    parsed.value = trim(element.substr(0, semicolon));
+    std::string_view params =
+        semicolon == std::string_view::npos ? std::string_view{} : element.substr(semicolon + 1);
+    while (!params.empty()) {
+      const auto next = params.find(';');
+      const std::string_view param = params.substr(0, next);
+      params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
+      const auto eq = param.find('=');
+      if (eq == std::string_view::npos) continue;
+      const std::string_view key = trim(param.substr(0, eq));
+      const std::string_view value = trim(param.substr(eq + 1));
+      if (iequals(key, "q")) {
+        double q = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), q);
+        parsed.q =
+            ec == std::errc{} && end == value.data() + value.size() ? std::clamp(q, 0.0, 1.0) : 0.0;
+      } else if (iequals(key, "version")) {
+        parsed.version = value;
+      }
+    }
+    if (!parsed.value.empty()) visit(parsed);
+  }
+}
+
+}  // namespace
+
+ExpositionFormat negotiate_format(std::string_view accept) {
+  double openmetrics = 0;
+  double text = accept.empty() ? 1.0 : 0.0;
+  for_each_element(accept, [&](const HeaderElement& e) {
+    if (iequals(e.value, "application/openmetrics-text")) {
+      if (e.version.empty() || e.version == "1.0.0" || e.version == "0.0.1")
+        openmetrics = std::max(openmetrics, e.q);
+    } else if (iequals(e.value, "text/plain") || iequals(e.value, "text/*") ||
+               iequals(e.value, "*/*")) {
+      text = std::max(text, e.q);
+    }
+  });
+  return openmetrics > 0 && openmetrics >= text ? ExpositionFormat::openmetrics
+                                                : ExpositionFormat::prometheus_text;
+}
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  bool gzip = false;
+  for_each_element(accept_encoding, [&](const HeaderElement& e) {
+    if (iequals(e.value, "gzip")) gzip = e.q > 0;
+  });
+  return gzip;
+}
+
+bool gzip_compress(std::string_view body, std::string& out, std::string& error) {
+  z_stream stream{};
+  constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    error = "gzip: deflateInit2 failed";
+    return false;
+  }
+  out.assign(deflateBound(&stream, static_cast<uLong>(body.size())), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  stream.avail_in = static_cast<uInt>(body.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int status = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != Z_STREAM_END) {
+    error = "gzip: deflate did not finish";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace nq::metrics

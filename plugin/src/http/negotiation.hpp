@@ -1,0 +1,25 @@
+// What a scrape's request asks for: the exposition format its Accept header
+// prefers and whether its Accept-Encoding allows gzip; and the gzip itself.
+//
+// Thread-safety: pure functions of their arguments.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "expose/exposition.hpp"
+
+namespace nq::metrics {
+
+// The format an Accept header prefers (q-values honoured); text 0.0.4 unless
+// application/openmetrics-text is acceptable and not less preferred.
+ExpositionFormat negotiate_format(std::string_view accept);
+
+// True when an Accept-Encoding header allows gzip (q-value above zero).
+bool accepts_gzip(std::string_view accept_encoding);
+
+// RFC 1952 gzip of `body` into `out` (zlib, fastest level: scrapes are
+// repetitive text).
+bool gzip_compress(std::string_view body, std::string& out, std::string& error);
+
+}  // namespace nq::metrics
