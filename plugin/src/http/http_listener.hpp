@@ -15,7 +15,7 @@
 // only GET and HEAD (405); unknown paths 404. With basic_auth_users, every
 // request needs credentials (401 with WWW-Authenticate otherwise, counted
 // through on_auth_failure); with tls_server_config, connections are TLS.
-// This is the only translation unit that includes Beast.
+// Only the http/ room includes Beast (serving.hpp, session.hpp).
 #pragma once
 
 #include <spdlog/logger.h>

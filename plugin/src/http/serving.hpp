@@ -1,0 +1,57 @@
+// What the HTTP room shares between its parts: Beast's request and response
+// types, the context every connection of a listener reads, and answer(), the
+// response to one request (limits, credentials, routes, headers).
+//
+// Thread-safety: a ServingContext is read-only after the listener started,
+// except `auth` (thread-safe) and its atomics; answer() may run on several
+// serving threads at once.
+#pragma once
+
+#include <spdlog/logger.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/basic_auth.hpp"
+#include "http/http_listener.hpp"
+
+namespace nq::metrics::serving {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+using Request = http::request<http::empty_body>;
+using Response = http::response<http::string_body>;
+
+// What every connection of a listener shares: read-only after start(),
+// except `auth` (thread-safe) and the atomics of the serving state.
+struct ServingContext {
+  HttpEndpoints endpoints;
+  ListenerLimits limits;
+  std::vector<std::pair<std::string, std::string>> headers;  // from the web config
+  BasicAuth auth;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> accepting_ended{false};
+  std::atomic<uint32_t> sessions{0};
+};
+
+// A response that closes the connection (a request that broke a limit).
+Response error_response(http::status status, std::string body, const std::string& server_name);
+
+// The answer to a request read whole (or to the error that stopped reading
+// it): limits, then credentials, then the route; with the configured headers.
+Response answer(ServingContext& context, beast::error_code read_error, const Request& req);
+
+}  // namespace nq::metrics::serving
