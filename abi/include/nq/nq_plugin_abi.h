@@ -122,6 +122,7 @@ typedef uint32_t nq_bool32; /* 0 = false, 1 = true; 32 bits so no padding appear
  * generates its constants and its COUNT, the number of entries; values run
  * from 0 without gaps, in list order, and never change.
  */
+#define NQ_ABI_LABELLED_CONSTANT(name, value, label, doc) NQ_ABI_CONSTANT(uint32_t, name, value##u)
 #define NQ_ABI_COUNT_ENTRY(name, value, label, doc) +1
 
 typedef uint32_t nq_query_type;
@@ -132,10 +133,7 @@ typedef uint32_t nq_query_type;
   X(NQ_QUERY_DELETE, 3, "delete", "removes rows") \
   X(NQ_QUERY_DDL, 4, "ddl", "changes the schema") \
   X(NQ_QUERY_OTHER, 5, "other", "anything else; also any unknown value")
-#define NQ_ABI_QUERY_TYPE_CONSTANT(name, value, label, doc) \
-  NQ_ABI_CONSTANT(nq_query_type, name, value##u)
-NQ_QUERY_TYPE_LIST(NQ_ABI_QUERY_TYPE_CONSTANT)
-#undef NQ_ABI_QUERY_TYPE_CONSTANT
+NQ_QUERY_TYPE_LIST(NQ_ABI_LABELLED_CONSTANT)
 NQ_ABI_CONSTANT(nq_query_type, NQ_QUERY_TYPE_COUNT, 0u NQ_QUERY_TYPE_LIST(NQ_ABI_COUNT_ENTRY))
 
 typedef uint32_t nq_query_status;
@@ -184,11 +182,9 @@ typedef uint32_t nq_log_level;
   X(NQ_LOG_INFO, 2, "info", "normal operation")                  \
   X(NQ_LOG_WARN, 3, "warn", "something unexpected, handled")     \
   X(NQ_LOG_ERROR, 4, "error", "an operation failed")
-#define NQ_ABI_LOG_LEVEL_CONSTANT(name, value, label, doc) \
-  NQ_ABI_CONSTANT(nq_log_level, name, value##u)
-NQ_LOG_LEVEL_LIST(NQ_ABI_LOG_LEVEL_CONSTANT)
-#undef NQ_ABI_LOG_LEVEL_CONSTANT
+NQ_LOG_LEVEL_LIST(NQ_ABI_LABELLED_CONSTANT)
 NQ_ABI_CONSTANT(nq_log_level, NQ_LOG_LEVEL_COUNT, 0u NQ_LOG_LEVEL_LIST(NQ_ABI_COUNT_ENTRY))
+#undef NQ_ABI_LABELLED_CONSTANT
 #undef NQ_ABI_COUNT_ENTRY
 
 /* Most exclusive thread slots a host hands out (services->thread_slots never
