@@ -1,5 +1,13 @@
 // The C API of the host runtime (nq_host.h) on top of PluginLibrary and
-// HookDispatcher. No exception leaves this file.
+// HookDispatcher. No exception leaves this file: every lifecycle entry runs
+// its body through guarded().
+//
+// Error style (internal code): a function that can fail says so in its
+// return value (nq_status here) and writes the reason into `std::string&
+// error`, its last parameter, set only on failure.
+//
+// Thread-safety: see nq_host.h; the lifecycle mutex serializes
+// load/reload/unload/destroy, dispatch is lock-free.
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -9,12 +17,12 @@
 #include <vector>
 
 #include "hook_dispatcher.hpp"
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/nq_host.h"
 #include "plugin_library.hpp"
 
 using nq::host::detail::Binding;
 using nq::host::detail::HookDispatcher;
-using nq::host::detail::LoadError;
 using nq::host::detail::PluginLibrary;
 
 namespace {
@@ -43,52 +51,67 @@ struct LoadedPlugin {
   void report_reload(nq_status status, const std::string& message, const std::string& previous,
                      uint64_t pause_ns) const {
     if (!has_reload_finished()) return;
-    const nq_reload_report report{sizeof(nq_reload_report),
-                                  status,
-                                  {message.data(), message.size()},
-                                  {previous.data(), previous.size()},
-                                  pause_ns};
+    const nq_reload_report report{sizeof(nq_reload_report), status, nq::to_nq_str(message),
+                                  nq::to_nq_str(previous), pause_ns};
     descriptor().reload_finished(instance, &report);
   }
 };
-
-void copy_message(const std::string& message, char* err, size_t err_cap) {
-  if (err == nullptr || err_cap == 0) return;
-  const size_t n = std::min(message.size(), err_cap - 1);
-  std::memcpy(err, message.data(), n);
-  err[n] = '\0';
-}
 
 std::string plugin_name(const nq_plugin_descriptor& d) {
   return d.name.data != nullptr ? std::string(d.name.data, d.name.len) : std::string("?");
 }
 
-std::string text(nq_str s) {
-  return s.data != nullptr ? std::string(s.data, s.len) : std::string();
+// Runs the body of a C entry point: `body` returns its result, and sets
+// `error` when it fails; an exception becomes `on_exception` (NQ_ERR_INTERNAL
+// for a status) with the reason "ENTRY: what" in `error`.
+template <class Result, class Body>
+Result guarded(const char* entry, std::string& error, Result on_exception, Body&& body) noexcept {
+  const char* reason = "unknown failure";
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    reason = e.what();
+  } catch (...) {
+  }
+  try {
+    error = std::string(entry) + ": " + reason;
+  } catch (...) {
+  }
+  return on_exception;
+}
+
+// Engine services with every function set: the engine's, or a no-op where it
+// left one NULL. Reads only the fields `given->struct_size` covers.
+nq_engine_services complete_services(const nq_engine_services& given, uint32_t slots) {
+  nq_engine_services services{};
+  std::memcpy(&services, &given, std::min<size_t>(given.struct_size, sizeof services));
+  services.struct_size = sizeof(nq_engine_services);
+  services.thread_slots = slots;
+  if (services.log == nullptr) services.log = [](void*, nq_log_level, nq_str) {};
+  if (services.monotonic_ns == nullptr) services.monotonic_ns = [](void*) -> uint64_t { return 0; };
+  if (services.config_lookup == nullptr) {
+    services.config_lookup = [](void*, nq_str, char*, size_t) -> int64_t { return -1; };
+  }
+  return services;
 }
 
 }  // namespace
 
 struct nq_host {
   nq_host(const nq_host_options& options, uint32_t slots)
-      : services(*options.services),
+      : services(complete_services(*options.services, slots)),
         quiesce_timeout(options.quiesce_timeout_ns != 0
                             ? std::chrono::nanoseconds(options.quiesce_timeout_ns)
                             : std::chrono::nanoseconds(kDefaultQuiesceTimeout)),
         never_unload(options.struct_size > kOptionsSizeV1 &&
                      options.unload_policy == NQ_HOST_NEVER_UNLOAD),
-        dispatcher(slots) {
-    services.struct_size = sizeof(nq_engine_services);
-    services.thread_slots = slots;
-  }
+        dispatcher(slots) {}
 
   void log(nq_log_level level, const std::string& message) const {
-    if (services.log != nullptr) {
-      services.log(services.engine_context, level, {message.data(), message.size()});
-    }
+    services.log(services.engine_context, level, nq::to_nq_str(message));
   }
 
-  nq_engine_services services;
+  nq_engine_services services;  // complete: no NULL function
   const std::chrono::nanoseconds quiesce_timeout;
   const bool never_unload;
   HookDispatcher dispatcher;
@@ -102,26 +125,26 @@ struct nq_host {
 
 namespace {
 
-nq_status load_locked(nq_host& host, const std::string& path, LoadError& error) {
+nq_status load_locked(nq_host& host, const std::string& path, std::string& error) {
   auto loaded = std::make_unique<LoadedPlugin>();
-  if (!loaded->library.open(path, host.services, error)) return error.status;
+  if (const nq_status status = loaded->library.open(path, host.services, error); status != NQ_OK) {
+    return status;
+  }
   const nq_plugin_descriptor& d = loaded->library.descriptor();
 
   char plugin_error[kPluginErrorCap] = {};
   nq_status status = d.create(&host.services, &loaded->instance, plugin_error, sizeof plugin_error);
   if (status != NQ_OK || loaded->instance == nullptr) {
-    error = {NQ_ERR_CREATE_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
-                                       ") could not be created: " + plugin_error};
+    error = "plugin '" + plugin_name(d) + "' (" + path + ") could not be created: " + plugin_error;
     loaded->library.close();
-    return error.status;
+    return NQ_ERR_CREATE_FAILED;
   }
   status = d.start(loaded->instance, plugin_error, sizeof plugin_error);
   if (status != NQ_OK) {
-    error = {NQ_ERR_START_FAILED,
-             "plugin '" + plugin_name(d) + "' (" + path + ") failed to start: " + plugin_error};
+    error = "plugin '" + plugin_name(d) + "' (" + path + ") failed to start: " + plugin_error;
     d.destroy(loaded->instance);
     loaded->library.close();
-    return error.status;
+    return NQ_ERR_START_FAILED;
   }
   loaded->binding = nq::host::detail::make_binding(*d.hooks, loaded->instance);
   host.plugin = std::move(loaded);
@@ -169,7 +192,7 @@ nq_status unload_locked(nq_host& host) {
 
 // Moves the state `from` exported (everything, or what changed since its last
 // export) into `to`. Returns NQ_OK when either side keeps no state.
-nq_status hand_over_state(const LoadedPlugin& from, const LoadedPlugin& to, LoadError& error) {
+nq_status hand_over_state(const LoadedPlugin& from, const LoadedPlugin& to, std::string& error) {
   const nq_plugin_descriptor& f = from.descriptor();
   const nq_plugin_descriptor& t = to.descriptor();
   if (f.export_state == nullptr || t.import_state == nullptr) return NQ_OK;
@@ -180,44 +203,46 @@ nq_status hand_over_state(const LoadedPlugin& from, const LoadedPlugin& to, Load
     status = f.export_state(from.instance, state.data(), state.size(), &len);
   }
   if (status != NQ_OK) {
-    error = {NQ_ERR_INTERNAL, "the loaded copy could not export its state (" +
-                                  std::string(nq_status_name(status)) + ")"};
-    return error.status;
+    error =
+        "the loaded copy could not export its state (" + std::string(nq_status_name(status)) + ")";
+    return NQ_ERR_INTERNAL;
   }
   char plugin_error[kPluginErrorCap] = {};
   status = t.import_state(to.instance, state.data(), len, plugin_error, sizeof plugin_error);
   if (status != NQ_OK) {
-    error = {NQ_ERR_STATE_REJECTED, std::string("the new copy refused the state: ") + plugin_error};
-    return error.status;
+    error = std::string("the new copy refused the state: ") + plugin_error;
+    return NQ_ERR_STATE_REJECTED;
   }
   return NQ_OK;
 }
 
-nq_status reload_locked(nq_host& host, const std::string& path, LoadError& error) {
+nq_status reload_locked(nq_host& host, const std::string& path, std::string& error) {
   if (!host.plugin) return load_locked(host, path, error);
   LoadedPlugin& old = *host.plugin;
-  auto refuse = [&](std::unique_ptr<LoadedPlugin> next) {
+  auto refuse = [&](nq_status status, std::unique_ptr<LoadedPlugin> next) {
     if (next && next->instance != nullptr) next->descriptor().destroy(next->instance);
     if (next) next->library.close();
-    host.log(NQ_LOG_ERROR,
-             "plugin reload refused, the loaded copy keeps serving: " + error.message);
-    old.report_reload(error.status, error.message, {}, 0);
-    return error.status;
+    host.log(NQ_LOG_ERROR, "plugin reload refused, the loaded copy keeps serving: " + error);
+    old.report_reload(status, error, {}, 0);
+    return status;
   };
 
   // 1. Stage the new copy beside the old one.
   auto next = std::make_unique<LoadedPlugin>();
-  if (!next->library.open(path, host.services, error)) return refuse(nullptr);
+  if (const nq_status status = next->library.open(path, host.services, error); status != NQ_OK) {
+    return refuse(status, nullptr);
+  }
   const nq_plugin_descriptor& d = next->descriptor();
   char plugin_error[kPluginErrorCap] = {};
   if (d.create(&host.services, &next->instance, plugin_error, sizeof plugin_error) != NQ_OK ||
       next->instance == nullptr) {
     next->instance = nullptr;
-    error = {NQ_ERR_CREATE_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
-                                       ") could not be created: " + plugin_error};
-    return refuse(std::move(next));
+    error = "plugin '" + plugin_name(d) + "' (" + path + ") could not be created: " + plugin_error;
+    return refuse(NQ_ERR_CREATE_FAILED, std::move(next));
   }
-  if (hand_over_state(old, *next, error) != NQ_OK) return refuse(std::move(next));
+  if (const nq_status status = hand_over_state(old, *next, error); status != NQ_OK) {
+    return refuse(status, std::move(next));
+  }
 
   // 2-3. Switch the hooks; wait until no thread is inside the old copy.
   next->binding = nq::host::detail::make_binding(*d.hooks, next->instance);
@@ -227,32 +252,30 @@ nq_status reload_locked(nq_host& host, const std::string& path, LoadError& error
       std::chrono::steady_clock::now() - swap_began);
 
   // 4. What the old copy counted since the first hand-over.
-  LoadError late;
+  std::string late;
   if (hand_over_state(old, *next, late) != NQ_OK) {
-    host.log(NQ_LOG_ERROR,
-             "plugin reload: events counted during the swap were lost: " + late.message);
+    host.log(NQ_LOG_ERROR, "plugin reload: events counted during the swap were lost: " + late);
   }
 
   // 5. The old copy stops serving; the new one serves the same socket.
-  const std::string previous_build = text(old.descriptor().build_id);
+  const std::string previous_build(nq::to_string_view(old.descriptor().build_id));
   old.descriptor().stop(old.instance);
   std::unique_ptr<LoadedPlugin> replaced = std::move(host.plugin);
   host.plugin = std::move(next);
-  nq_status status = d.start(host.plugin->instance, plugin_error, sizeof plugin_error);
-  if (status != NQ_OK) {
-    error = {NQ_ERR_START_FAILED, "plugin '" + plugin_name(d) + "' (" + path +
-                                      ") failed to start after the swap; it counts but does "
-                                      "not serve: " +
-                                      plugin_error};
-    host.log(NQ_LOG_ERROR, error.message);
+  nq_status status = NQ_OK;
+  if (d.start(host.plugin->instance, plugin_error, sizeof plugin_error) != NQ_OK) {
+    status = NQ_ERR_START_FAILED;
+    error = "plugin '" + plugin_name(d) + "' (" + path +
+            ") failed to start after the swap; it counts but does not serve: " + plugin_error;
+    host.log(NQ_LOG_ERROR, error);
   }
 
   // 6. Unmap the old copy.
   retire(host, std::move(replaced), quiet);
   ++host.reloads;
-  host.plugin->report_reload(error.status, error.message, previous_build,
+  host.plugin->report_reload(status, status != NQ_OK ? error : std::string(), previous_build,
                              static_cast<uint64_t>(pause.count()));
-  return error.status;
+  return status;
 }
 
 }  // namespace
@@ -260,125 +283,114 @@ nq_status reload_locked(nq_host& host, const std::string& path, LoadError& error
 extern "C" {
 
 nq_host* nq_host_create(const nq_host_options* options) {
-  if (options == nullptr || options->struct_size < kOptionsSizeV1 || options->services == nullptr ||
-      options->services->struct_size < sizeof(nq_engine_services) ||
-      options->thread_slots > NQ_HOST_MAX_THREAD_SLOTS) {
-    return nullptr;
-  }
-  const uint32_t slots = options->thread_slots != 0 ? options->thread_slots : kDefaultThreadSlots;
-  try {
-    return new nq_host(*options, slots);
-  } catch (...) {
-    return nullptr;
-  }
+  std::string error;  // no error buffer: a NULL host says it failed
+  return guarded("nq_host_create", error, static_cast<nq_host*>(nullptr), [&]() -> nq_host* {
+    if (options == nullptr || options->struct_size < kOptionsSizeV1 ||
+        options->services == nullptr ||
+        options->services->struct_size < sizeof(nq_engine_services) ||
+        options->thread_slots > NQ_HOST_MAX_THREAD_SLOTS) {
+      return nullptr;
+    }
+    return new nq_host(*options,
+                       options->thread_slots != 0 ? options->thread_slots : kDefaultThreadSlots);
+  });
 }
 
 void nq_host_destroy(nq_host* host) {
-  if (host == nullptr) return;
-  {
-    std::lock_guard lock(host->lifecycle_mutex);
-    unload_locked(*host);
-    keep_for_life_of_process(std::move(host->resident));
-  }
-  delete host;
+  std::string error;  // no error buffer
+  guarded("nq_host_destroy", error, NQ_ERR_INTERNAL, [&] {
+    if (host == nullptr) return NQ_OK;
+    {
+      std::lock_guard lock(host->lifecycle_mutex);
+      unload_locked(*host);
+      keep_for_life_of_process(std::move(host->resident));
+    }
+    delete host;
+    return NQ_OK;
+  });
 }
 
 nq_status nq_host_reload(nq_host* host, const char* path, char* err, size_t err_cap) {
-  LoadError error;
-  try {
+  std::string error;
+  const nq_status status = guarded("nq_host_reload", error, NQ_ERR_INTERNAL, [&] {
     if (host == nullptr || path == nullptr || path[0] == '\0') {
-      error = {NQ_ERR_INVALID_ARGUMENT, "nq_host_reload: host and path are required"};
-    } else {
-      std::lock_guard lock(host->lifecycle_mutex);
-      reload_locked(*host, path, error);
+      error = "nq_host_reload: host and path are required";
+      return NQ_ERR_INVALID_ARGUMENT;
     }
-  } catch (const std::exception& e) {
-    error = {NQ_ERR_INTERNAL, std::string("nq_host_reload: ") + e.what()};
-  } catch (...) {
-    error = {NQ_ERR_INTERNAL, "nq_host_reload: unknown failure"};
-  }
-  copy_message(error.message, err, err_cap);
-  return error.status;
+    std::lock_guard lock(host->lifecycle_mutex);
+    return reload_locked(*host, path, error);
+  });
+  nq::copy_message(status != NQ_OK ? error : std::string_view(), err, err_cap);
+  return status;
 }
 
 nq_status nq_host_load(nq_host* host, const char* path, char* err, size_t err_cap) {
-  LoadError error;
-  try {
+  std::string error;
+  const nq_status status = guarded("nq_host_load", error, NQ_ERR_INTERNAL, [&] {
     if (host == nullptr || path == nullptr || path[0] == '\0') {
-      error = {NQ_ERR_INVALID_ARGUMENT, "nq_host_load: host and path are required"};
-    } else {
-      std::lock_guard lock(host->lifecycle_mutex);
-      if (host->plugin) {
-        error = {NQ_ERR_INVALID_ARGUMENT, "a plugin is already loaded from '" +
-                                              host->plugin->library.path() + "'; unload it first"};
-      } else {
-        load_locked(*host, path, error);
-      }
+      error = "nq_host_load: host and path are required";
+      return NQ_ERR_INVALID_ARGUMENT;
     }
-  } catch (const std::exception& e) {
-    error = {NQ_ERR_INTERNAL, std::string("nq_host_load: ") + e.what()};
-  } catch (...) {
-    error = {NQ_ERR_INTERNAL, "nq_host_load: unknown failure"};
+    std::lock_guard lock(host->lifecycle_mutex);
+    if (host->plugin) {
+      error =
+          "a plugin is already loaded from '" + host->plugin->library.path() + "'; unload it first";
+      return NQ_ERR_INVALID_ARGUMENT;
+    }
+    return load_locked(*host, path, error);
+  });
+  if (status != NQ_OK && host != nullptr) {
+    guarded("nq_host_load", error, NQ_ERR_INTERNAL, [&] {
+      host->log(NQ_LOG_ERROR, error);
+      return NQ_OK;
+    });
   }
-  if (error.status != NQ_OK && host != nullptr) host->log(NQ_LOG_ERROR, error.message);
-  copy_message(error.message, err, err_cap);
-  return error.status;
+  nq::copy_message(status != NQ_OK ? error : std::string_view(), err, err_cap);
+  return status;
 }
 
 nq_status nq_host_unload(nq_host* host) {
-  if (host == nullptr) return NQ_ERR_INVALID_ARGUMENT;
-  std::lock_guard lock(host->lifecycle_mutex);
-  return unload_locked(*host);
+  std::string error;  // no error buffer
+  return guarded("nq_host_unload", error, NQ_ERR_INTERNAL, [&] {
+    if (host == nullptr) return NQ_ERR_INVALID_ARGUMENT;
+    std::lock_guard lock(host->lifecycle_mutex);
+    return unload_locked(*host);
+  });
 }
 
 nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info) {
-  if (host == nullptr || info == nullptr || info->struct_size < kInfoSizeV1) {
-    return NQ_ERR_INVALID_ARGUMENT;
-  }
-  std::lock_guard lock(host->lifecycle_mutex);
-  if (!host->plugin) return NQ_ERR_NOT_LOADED;
-  const nq_plugin_descriptor& d = host->plugin->library.descriptor();
-  info->abi_version = d.abi_version;
-  info->name = d.name;
-  info->version = d.version;
-  info->build_id = d.build_id;
-  const auto& library = host->plugin->library;
-  info->path = {library.path().data(), library.path().size()};
-  if (info->struct_size >= sizeof(nq_host_plugin_info)) {
-    info->loaded_from = {library.loaded_from().data(), library.loaded_from().size()};
-    info->mapped_name = {library.mapped_name().data(), library.mapped_name().size()};
-    info->reloads = host->reloads;
-    info->resident_copies = static_cast<uint32_t>(host->resident.size());
-  }
-  return NQ_OK;
+  std::string error;  // no error buffer
+  return guarded("nq_host_plugin", error, NQ_ERR_INTERNAL, [&] {
+    if (host == nullptr || info == nullptr || info->struct_size < kInfoSizeV1) {
+      return NQ_ERR_INVALID_ARGUMENT;
+    }
+    std::lock_guard lock(host->lifecycle_mutex);
+    if (!host->plugin) return NQ_ERR_NOT_LOADED;
+    const nq_plugin_descriptor& d = host->plugin->library.descriptor();
+    info->abi_version = d.abi_version;
+    info->name = d.name;
+    info->version = d.version;
+    info->build_id = d.build_id;
+    const auto& library = host->plugin->library;
+    info->path = nq::to_nq_str(library.path());
+    if (info->struct_size >= sizeof(nq_host_plugin_info)) {
+      info->loaded_from = nq::to_nq_str(library.loaded_from());
+      info->mapped_name = nq::to_nq_str(library.mapped_name());
+      info->reloads = host->reloads;
+      info->resident_copies = static_cast<uint32_t>(host->resident.size());
+    }
+    return NQ_OK;
+  });
 }
 
+// Cannot fail; the dispatch functions below are noexcept (HookDispatcher).
 const char* nq_status_name(nq_status status) {
   switch (status) {
-    case NQ_OK:
-      return "NQ_OK";
-    case NQ_ERR_INVALID_ARGUMENT:
-      return "NQ_ERR_INVALID_ARGUMENT";
-    case NQ_ERR_NOT_FOUND:
-      return "NQ_ERR_NOT_FOUND";
-    case NQ_ERR_LOAD_FAILED:
-      return "NQ_ERR_LOAD_FAILED";
-    case NQ_ERR_NO_ENTRY_POINT:
-      return "NQ_ERR_NO_ENTRY_POINT";
-    case NQ_ERR_ABI_MISMATCH:
-      return "NQ_ERR_ABI_MISMATCH";
-    case NQ_ERR_CREATE_FAILED:
-      return "NQ_ERR_CREATE_FAILED";
-    case NQ_ERR_START_FAILED:
-      return "NQ_ERR_START_FAILED";
-    case NQ_ERR_STATE_REJECTED:
-      return "NQ_ERR_STATE_REJECTED";
-    case NQ_ERR_BUFFER_TOO_SMALL:
-      return "NQ_ERR_BUFFER_TOO_SMALL";
-    case NQ_ERR_NOT_LOADED:
-      return "NQ_ERR_NOT_LOADED";
-    case NQ_ERR_INTERNAL:
-      return "NQ_ERR_INTERNAL";
+#define NQ_HOST_STATUS_CASE(name, value, doc) \
+  case name:                                  \
+    return #name;
+    NQ_STATUS_LIST(NQ_HOST_STATUS_CASE)
+#undef NQ_HOST_STATUS_CASE
     default:
       return "NQ_ERR_UNKNOWN";
   }

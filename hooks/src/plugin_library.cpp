@@ -24,14 +24,14 @@ std::string version_text(uint32_t version) {
   return std::to_string(NQ_ABI_MAJOR_OF(version)) + "." + std::to_string(NQ_ABI_MINOR_OF(version));
 }
 
-bool fail(LoadError& error, nq_status status, std::string message) {
-  error.status = status;
-  error.message = std::move(message);
-  return false;
+nq_status fail(std::string& error, nq_status status, std::string message) {
+  error = std::move(message);
+  return status;
 }
 
 // Checks the descriptor before any of its functions is called.
-bool check_descriptor(const nq_plugin_descriptor* d, const std::string& path, LoadError& error) {
+nq_status check_descriptor(const nq_plugin_descriptor* d, const std::string& path,
+                           std::string& error) {
   if (d == nullptr) {
     return fail(error, NQ_ERR_ABI_MISMATCH,
                 "plugin '" + path + "' refused to run with this engine (plugin ABI " +
@@ -55,7 +55,7 @@ bool check_descriptor(const nq_plugin_descriptor* d, const std::string& path, Lo
                 "plugin '" + path +
                     "' returned a descriptor without create/start/stop/destroy or hook table");
   }
-  return true;
+  return NQ_OK;
 }
 
 // Copies the file into an anonymous memory file, so that the loader maps a
@@ -99,8 +99,8 @@ PluginLibrary::~PluginLibrary() {
   close();
 }
 
-bool PluginLibrary::open(const std::string& path, const nq_engine_services& services,
-                         LoadError& error) {
+nq_status PluginLibrary::open(const std::string& path, const nq_engine_services& services,
+                              std::string& error) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -133,13 +133,13 @@ bool PluginLibrary::open(const std::string& path, const nq_engine_services& serv
   const nq_plugin_entry_fn entry =
       &library_.get<std::remove_pointer_t<nq_plugin_entry_fn>>(NQ_PLUGIN_ENTRY_SYMBOL);
   const nq_plugin_descriptor* descriptor = entry(NQ_ABI_VERSION, &services);
-  if (!check_descriptor(descriptor, path, error)) {
+  if (const nq_status refused = check_descriptor(descriptor, path, error); refused != NQ_OK) {
     close();
-    return false;
+    return refused;
   }
   descriptor_ = descriptor;
   path_ = path;
-  return true;
+  return NQ_OK;
 }
 
 void PluginLibrary::close() noexcept {

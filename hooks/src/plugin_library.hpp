@@ -12,12 +12,6 @@
 
 namespace nq::host::detail {
 
-// An nq_status and the message that explains it.
-struct LoadError {
-  nq_status status = NQ_OK;
-  std::string message;
-};
-
 class PluginLibrary {
  public:
   PluginLibrary() = default;
@@ -26,8 +20,9 @@ class PluginLibrary {
   PluginLibrary& operator=(const PluginLibrary&) = delete;
 
   // Loads a private copy of `path` and asks its entry point for a descriptor.
-  // On failure returns false and fills `error`; nothing stays loaded.
-  bool open(const std::string& path, const nq_engine_services& services, LoadError& error);
+  // Returns NQ_OK, or the status of the failure with its reason in `error`;
+  // nothing stays loaded then.
+  nq_status open(const std::string& path, const nq_engine_services& services, std::string& error);
 
   // Unmaps the file. The caller guarantees nothing from it is still in use.
   void close() noexcept;

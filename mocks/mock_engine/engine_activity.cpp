@@ -5,14 +5,14 @@
 #include <chrono>
 #include <string_view>
 
+#include "events.hpp"
+#include "nq/nq_abi_cpp.hpp"
+
 namespace nq::mock {
 namespace {
 
+using nq::to_nq_str;
 using Clock = std::chrono::steady_clock;
-
-constexpr nq_str text(std::string_view s) {
-  return {s.data(), s.size()};
-}
 
 struct IndexName {
   std::string_view table;
@@ -46,21 +46,6 @@ constexpr uint64_t kWalSegmentBytes = 16 << 20;
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr uint32_t kTicksPerSample = 10;  // gauges sampled once a second
 
-template <class Event>
-Event make_event() {
-  Event e{};
-  e.struct_size = sizeof e;
-  return e;
-}
-
-bool chance(std::mt19937_64& rng, double p) {
-  return std::uniform_real_distribution<double>(0, 1)(rng) < p;
-}
-
-uint64_t between(std::mt19937_64& rng, uint64_t lo, uint64_t hi) {
-  return std::uniform_int_distribution<uint64_t>(lo, hi)(rng);
-}
-
 // Connection ids of WebSocket clients and database sessions, with their state.
 struct Sessions {
   std::vector<uint64_t> database;
@@ -90,7 +75,7 @@ void churn_database_sessions(nq_host* host, std::mt19937_64& rng, Sessions& s, b
   }
   if (first || chance(rng, 0.02)) {
     auto e = make_event<nq_connection_error_event>();
-    e.reason = text(chance(rng, 0.5) ? "max_connections" : "auth_failed");
+    e.reason = to_nq_str(chance(rng, 0.5) ? "max_connections" : "auth_failed");
     nq_host_connection_error(host, &e);
   }
 }
@@ -113,7 +98,7 @@ void websocket_traffic(nq_host* host, std::mt19937_64& rng, Sessions& s, bool fi
   }
   const size_t channel = between(rng, 0, kChannels.size() - 1);
   auto sub = make_event<nq_ws_channel_event>();
-  sub.channel = text(kChannels[channel]);
+  sub.channel = to_nq_str(kChannels[channel]);
   sub.connection_id = s.websocket.empty() ? 0 : s.websocket.back();
   if (s.subscribers[channel] < 5 || chance(rng, 0.6)) {
     sub.subscribers = ++s.subscribers[channel];
@@ -126,7 +111,7 @@ void websocket_traffic(nq_host* host, std::mt19937_64& rng, Sessions& s, bool fi
     auto m = make_event<nq_ws_message_event>();
     m.connection_id = s.websocket[between(rng, 0, s.websocket.size() - 1)];
     m.bytes = between(rng, 64, 4096);
-    m.channel = text(kChannels[between(rng, 0, kChannels.size() - 1)]);
+    m.channel = to_nq_str(kChannels[between(rng, 0, kChannels.size() - 1)]);
     m.latency_ns = between(rng, 20'000, 5'000'000);
     nq_host_ws_send(host, &m);
     if (i % 4 == 0) {
@@ -193,8 +178,8 @@ void rare_events(nq_host* host, std::mt19937_64& rng, Sessions& s, bool first) {
   if (first || chance(rng, 0.02)) {
     auto e = make_event<nq_error_event>();
     const ErrorKind& kind = kErrors[between(rng, 0, kErrors.size() - 1)];
-    e.subsystem = text(kind.subsystem);
-    e.error_type = text(kind.error_type);
+    e.subsystem = to_nq_str(kind.subsystem);
+    e.error_type = to_nq_str(kind.error_type);
     nq_host_error(host, &e);
   }
   if (first || chance(rng, 0.01)) {
@@ -204,15 +189,15 @@ void rare_events(nq_host* host, std::mt19937_64& rng, Sessions& s, bool first) {
   }
   for (int i = 0; i < 2; ++i) {
     auto e = make_event<nq_quantum_operation_event>();
-    e.operation = text(kQuantumOperations[between(rng, 0, kQuantumOperations.size() - 1)]);
+    e.operation = to_nq_str(kQuantumOperations[between(rng, 0, kQuantumOperations.size() - 1)]);
     e.succeeded = 1;  // failures: fault profile quantum-failures
     e.duration_ns = between(rng, 2'000'000, 400'000'000);
     nq_host_quantum_operation(host, &e);
   }
   if (first || chance(rng, 0.005)) {  // a short-lived index: created, then dropped
     auto e = make_event<nq_index_event>();
-    e.table = text("events");
-    e.index = text("idx_events_tmp_rebuild");
+    e.table = to_nq_str("events");
+    e.index = to_nq_str("idx_events_tmp_rebuild");
     nq_host_index_created(host, &e);
     nq_host_index_dropped(host, &e);
   }
@@ -229,8 +214,8 @@ void rare_events(nq_host* host, std::mt19937_64& rng, Sessions& s, bool first) {
 void announce_indexes(nq_host* host) {
   for (const IndexName& index : kIndexes) {
     auto e = make_event<nq_index_event>();
-    e.table = text(index.table);
-    e.index = text(index.index);
+    e.table = to_nq_str(index.table);
+    e.index = to_nq_str(index.index);
     nq_host_index_created(host, &e);
   }
 }
@@ -268,8 +253,8 @@ void emit_query_io(nq_host* host, std::mt19937_64& rng, nq_query_type type, uint
   if (type == NQ_QUERY_SELECT || chance(rng, 0.5)) {
     const IndexName& index = kIndexes[between(rng, 0, kUsedIndexes - 1)];
     auto scan = make_event<nq_index_scan_event>();
-    scan.table = text(index.table);
-    scan.index = text(index.index);
+    scan.table = to_nq_str(index.table);
+    scan.index = to_nq_str(index.index);
     scan.hit = chance(rng, 0.9) ? 1 : 0;
     scan.rows_read = between(rng, 1, 200);
     nq_host_index_scan(host, &scan);
@@ -278,7 +263,7 @@ void emit_query_io(nq_host* host, std::mt19937_64& rng, nq_query_type type, uint
   auto lock = make_event<nq_lock_wait_event>();
   lock.lock_type =
       type == NQ_QUERY_DDL ? NQ_LOCK_EXCLUSIVE : static_cast<nq_lock_type>(between(rng, 0, 3));
-  lock.resource = text(kLockResources[between(rng, 0, kLockResources.size() - 1)]);
+  lock.resource = to_nq_str(kLockResources[between(rng, 0, kLockResources.size() - 1)]);
   lock.wait_ns = between(rng, 5'000, 3'000'000);
   lock.acquired = 1;
   nq_host_lock_wait_end(host, &lock);

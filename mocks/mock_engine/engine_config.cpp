@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "toml_reader.hpp"
 
 namespace nq::mock {
@@ -33,10 +34,8 @@ constexpr KeySpec kKnownKeys[] = {
     {"workload.faults", Kind::string_array},
 };
 
-// Order of nq_query_type.
-constexpr std::string_view kQueryTypes[NQ_QUERY_TYPE_COUNT] = {"select", "insert", "update",
-                                                               "delete", "ddl",    "other"};
-constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+using nq::kLogLevelNames;
+using nq::kQueryTypeNames;
 
 // Text form of a settings value: strings verbatim, arrays comma-separated.
 std::string setting_text(const toml::node& node) {
@@ -69,9 +68,9 @@ void read_engine(const Reader& r, const toml::table& root, EngineConfig& config)
   if (const auto* level = engine["log_level"].node()) {
     const std::string text = level->as_string()->get();
     nq_log_level index = 0;
-    for (; index < std::size(kLogLevels) && kLogLevels[index] != text; ++index) {
+    for (; index < kLogLevelNames.size() && kLogLevelNames[index] != text; ++index) {
     }
-    if (index == std::size(kLogLevels)) {
+    if (index == kLogLevelNames.size()) {
       r.fail(level->source(), "engine.log_level",
              "unknown level '" + text + "' (trace, debug, info, warn or error)");
     }
@@ -110,10 +109,11 @@ void read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
   if (const auto* mix = w["mix"].as_table()) {
     uint32_t total = 0;
     for (size_t t = 0; t < NQ_QUERY_TYPE_COUNT; ++t) {
-      const auto* weight = mix->get(kQueryTypes[t]);
+      const auto* weight = mix->get(kQueryTypeNames[t]);
       workload.mix[t] =
           weight != nullptr
-              ? r.integer_in(*weight, "workload.mix." + std::string(kQueryTypes[t]), 0, 1'000'000)
+              ? r.integer_in(*weight, "workload.mix." + std::string(kQueryTypeNames[t]), 0,
+                             1'000'000)
               : 0;
       total += workload.mix[t];
     }

@@ -5,16 +5,9 @@
 #include <cstring>
 #include <ctime>
 
+#include "nq/nq_abi_cpp.hpp"
+
 namespace nq::mock {
-namespace {
-
-const char* level_name(nq_log_level level) {
-  static const char* const kNames[] = {"trace", "debug", "info ", "warn ", "error"};
-  return level <= NQ_LOG_ERROR ? kNames[level] : "error";
-}
-
-}  // namespace
-
 EngineServices::EngineServices(std::string engine_name, nq_log_level min_level,
                                std::map<std::string, std::string> plugin_settings)
     : name_(std::move(engine_name)), min_level_(min_level), settings_(std::move(plugin_settings)) {
@@ -37,15 +30,15 @@ void EngineServices::write(nq_log_level level, std::string_view source, std::str
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::lock_guard lock(log_mutex_);
-  std::fprintf(stderr, "%s.%03dZ %s [%s%s%.*s] %.*s\n", stamp, static_cast<int>(millis),
-               level_name(level), name_.c_str(), source.empty() ? "" : "/",
-               static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()),
-               message.data());
+  const std::string_view level_name = nq::log_level_name(level);
+  std::fprintf(stderr, "%s.%03dZ %-5.*s [%s%s%.*s] %.*s\n", stamp, static_cast<int>(millis),
+               static_cast<int>(level_name.size()), level_name.data(), name_.c_str(),
+               source.empty() ? "" : "/", static_cast<int>(source.size()), source.data(),
+               static_cast<int>(message.size()), message.data());
 }
 
 void EngineServices::plugin_log(void* self, nq_log_level level, nq_str message) {
-  static_cast<EngineServices*>(self)->write(level, "plugin",
-                                            std::string_view(message.data, message.len));
+  static_cast<EngineServices*>(self)->write(level, "plugin", nq::to_string_view(message));
 }
 
 uint64_t EngineServices::monotonic_ns(void*) {
@@ -63,7 +56,7 @@ int64_t EngineServices::config_lookup(void* self, nq_str key, char* value, size_
   auto* services = static_cast<EngineServices*>(self);
   std::lock_guard lock(services->settings_mutex_);
   const auto& settings = services->settings_;
-  const auto it = settings.find(std::string(key.data, key.len));
+  const auto it = settings.find(std::string(nq::to_string_view(key)));
   if (it == settings.end()) return -1;
   if (value != nullptr)
     std::memcpy(value, it->second.data(), std::min(value_cap, it->second.size()));

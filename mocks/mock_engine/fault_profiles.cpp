@@ -2,8 +2,13 @@
 
 #include <array>
 
+#include "events.hpp"
+#include "nq/nq_abi_cpp.hpp"
+
 namespace nq::mock {
 namespace {
+
+using nq::to_nq_str;
 
 struct Profile {
   std::string_view name;
@@ -19,21 +24,6 @@ constexpr std::array<Profile, static_cast<size_t>(Fault::count)> kProfiles = {{
 constexpr uint32_t kQueuedStatements = 150;
 constexpr uint32_t kHeldConnections = 190;
 constexpr double kGiB = 1024.0 * 1024 * 1024;
-
-template <class Event>
-Event make_event() {
-  Event e{};
-  e.struct_size = sizeof e;
-  return e;
-}
-
-constexpr nq_str text(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-uint64_t between(std::mt19937_64& rng, uint64_t lo, uint64_t hi) {
-  return std::uniform_int_distribution<uint64_t>(lo, hi)(rng);
-}
 
 }  // namespace
 
@@ -100,7 +90,7 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
     for (int i = 0; i < 50; ++i) {
       auto e = make_event<nq_lock_wait_event>();
       e.lock_type = NQ_LOCK_EXCLUSIVE;
-      e.resource = text("table:orders");
+      e.resource = to_nq_str("table:orders");
       e.wait_ns = 200'000'000;
       e.acquired = 1;
       nq_host_lock_wait_end(host_, &e);
@@ -141,8 +131,8 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
   if (on(Fault::errors)) {
     for (int i = 0; i < 20; ++i) {
       auto e = make_event<nq_error_event>();
-      e.subsystem = text("storage");
-      e.error_type = text("io_error");
+      e.subsystem = to_nq_str("storage");
+      e.error_type = to_nq_str("io_error");
       nq_host_error(host_, &e);
     }
   }
@@ -153,7 +143,7 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
   }
   if (on(Fault::quantum_failures)) {
     auto e = make_event<nq_quantum_operation_event>();
-    e.operation = text("grover_search");
+    e.operation = to_nq_str("grover_search");
     e.succeeded = 0;
     e.duration_ns = between(rng, 2'000'000, 40'000'000);
     nq_host_quantum_operation(host_, &e);
@@ -169,8 +159,8 @@ void FaultInjector::tick(std::mt19937_64& rng, bool first) {
   if (on(Fault::unused_index) && first) {
     for (std::string_view index : {"idx_orders_unused_a", "idx_orders_unused_b"}) {
       auto e = make_event<nq_index_event>();
-      e.table = text("orders");
-      e.index = text(index);
+      e.table = to_nq_str("orders");
+      e.index = to_nq_str(index);
       nq_host_index_created(host_, &e);
     }
   }

@@ -17,6 +17,7 @@
 #include "engine_activity.hpp"
 #include "engine_config.hpp"
 #include "engine_services.hpp"
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/nq_host.h"
 #include "scenario.hpp"
 #include "workload.hpp"
@@ -120,10 +121,9 @@ std::optional<Options> parse_args(int argc, char** argv) {
 }
 
 std::string summary(const std::array<uint64_t, NQ_QUERY_TYPE_COUNT>& issued) {
-  static const char* const kNames[] = {"select", "insert", "update", "delete", "ddl", "other"};
   std::string out = "queries issued:";
   for (size_t t = 0; t < issued.size(); ++t)
-    out += " " + std::string(kNames[t]) + "=" + std::to_string(issued[t]);
+    out += " " + std::string(nq::kQueryTypeNames[t]) + "=" + std::to_string(issued[t]);
   return out;
 }
 
@@ -137,9 +137,9 @@ std::string describe_plugin(nq_host* host) {
   nq_host_plugin_info info{};
   info.struct_size = sizeof info;
   if (nq_host_plugin(host, &info) != NQ_OK) return "no plugin";
-  return "plugin " + std::string(info.name.data, info.name.len) + " " +
-         std::string(info.version.data, info.version.len) + " (build " +
-         std::string(info.build_id.data, info.build_id.len) + ")";
+  return "plugin " + std::string(nq::to_string_view(info.name)) + " " +
+         std::string(nq::to_string_view(info.version)) + " (build " +
+         std::string(nq::to_string_view(info.build_id)) + ")";
 }
 
 // Loads the plugin; on failure logs why and lets the engine run without it.

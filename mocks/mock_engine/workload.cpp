@@ -1,6 +1,8 @@
 #include "workload.hpp"
 
 #include "engine_activity.hpp"
+#include "events.hpp"
+#include "nq/nq_abi_cpp.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -104,15 +106,14 @@ void Workload::run_worker(uint32_t index) {
     const uint32_t type = pick_type(rng);
     const size_t which = rng() % 3;
     const std::string_view statement = kShapes[type].statements[which];
-    const nq_str digest{digests[type][which].data(), digests[type][which].size()};
+    const nq_str digest = nq::to_nq_str(digests[type][which]);
 
-    nq_query_begin_event begin{};
-    begin.struct_size = sizeof begin;
+    auto begin = make_event<nq_query_begin_event>();
     begin.query_type = type;
     begin.query_id = query_id;
     begin.connection_id = index + 1;
     begin.digest = digest;
-    begin.normalized_text = {statement.data(), statement.size()};
+    begin.normalized_text = nq::to_nq_str(statement);
     const auto started = Clock::now();
     begin.timestamp_ns = static_cast<uint64_t>(started.time_since_epoch().count());
     nq_host_query_begin(host_, &begin);
@@ -127,8 +128,7 @@ void Workload::run_worker(uint32_t index) {
         started + std::min<Clock::duration>(std::chrono::duration_cast<Clock::duration>(duration),
                                             kMaxSimulatedWait));
 
-    nq_query_end_event end{};
-    end.struct_size = sizeof end;
+    auto end = make_event<nq_query_end_event>();
     end.query_type = type;
     end.query_id = query_id;
     end.connection_id = begin.connection_id;
@@ -147,8 +147,7 @@ void Workload::run_worker(uint32_t index) {
     end.rows_returned = type == NQ_QUERY_SELECT ? end.rows_examined / 4 : 0;
     end.digest = digest;
     if (end.status == NQ_QUERY_ERROR) {
-      const std::string_view error = kErrorTypes[rng() % kErrorTypes.size()];
-      end.error_type = {error.data(), error.size()};
+      end.error_type = nq::to_nq_str(kErrorTypes[rng() % kErrorTypes.size()]);
     }
     nq_host_query_end(host_, &end);
     issued_[type].fetch_add(1, std::memory_order_relaxed);

@@ -31,8 +31,9 @@ extern "C" {
 #define NQ_HOST_API __attribute__((visibility("default")))
 #endif
 
-/* Most exclusive thread slots a host hands out; threads past it share. */
-#define NQ_HOST_MAX_THREAD_SLOTS 256u
+/* Most exclusive thread slots a host hands out; threads past it share.
+ * The same limit as the ABI's NQ_MAX_THREAD_SLOTS. */
+#define NQ_HOST_MAX_THREAD_SLOTS NQ_MAX_THREAD_SLOTS
 
 typedef struct nq_host nq_host;
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/testing/hook_receiver.hpp"
 
 struct nq_plugin_instance;  // is the HookReceiver
@@ -20,25 +21,18 @@ HookReceiver& receiver(nq_plugin_instance* self) {
   return *reinterpret_cast<HookReceiver*>(self);
 }
 
-void copy_message(const char* message, char* err, size_t err_cap) {
-  if (err == nullptr || err_cap == 0) return;
-  const size_t n = std::min(std::strlen(message), err_cap - 1);
-  std::memcpy(err, message, n);
-  err[n] = '\0';
-}
-
 nq_status create(const nq_engine_services* services, nq_plugin_instance** out, char* err,
                  size_t err_cap) {
   char value[32] = {};
   const std::string_view key = nq::testing::kMockPluginTargetSetting;
   const int64_t len = services != nullptr && services->config_lookup != nullptr
-                          ? services->config_lookup(services->engine_context,
-                                                    {key.data(), key.size()}, value, sizeof value)
+                          ? services->config_lookup(services->engine_context, nq::to_nq_str(key),
+                                                    value, sizeof value)
                           : -1;
   uintptr_t address = 0;
   if (len <= 0 || len >= static_cast<int64_t>(sizeof value) ||
       std::from_chars(value, value + len, address, 16).ec != std::errc() || address == 0) {
-    copy_message(
+    nq::copy_message(
         "mock plugin: no HookReceiver to forward to (load it with PluginUnderTest::load_mock)", err,
         err_cap);
     return NQ_ERR_CREATE_FAILED;

@@ -41,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/testing/plugin_under_test.hpp"
 
 namespace nq::testing {
@@ -163,9 +164,9 @@ TEST_P(PluginContract, HostileValuesAreSurvived) {
   const std::vector<nq_str> strings = {
       {nullptr, 17},  // NULL with a length
       {"", 0},
-      {huge.data(), huge.size()},
-      {invalid_utf8.data(), invalid_utf8.size()},
-      {with_nul.data(), with_nul.size()},
+      nq::to_nq_str(huge),
+      nq::to_nq_str(invalid_utf8),
+      nq::to_nq_str(with_nul),
       {"quote\" back\\slash\nnewline", 25},
   };
   for (const unsigned char fill : {0x00, 0xFF}) {
@@ -197,7 +198,7 @@ TEST_P(PluginContract, ConcurrentHookCallsNeverBlock) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       const std::string value = "value-" + std::to_string(t);
-      const nq_str s{value.data(), value.size()};
+      const nq_str s = nq::to_nq_str(value);
       while (!stop.load(std::memory_order_relaxed)) {
         const auto began = std::chrono::steady_clock::now();
         calls[t] += contract_detail::fire_every_hook(plugin(), 0, s);
