@@ -34,10 +34,6 @@ std::optional<Fault> fault_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view fault_name(Fault fault) {
-  return kProfiles[static_cast<size_t>(fault)].name;
-}
-
 std::string describe(const FaultSet& faults) {
   std::string out;
   for (size_t i = 0; i < kProfiles.size(); ++i) {

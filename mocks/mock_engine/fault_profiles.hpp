@@ -50,7 +50,6 @@ enum class Fault : uint8_t {
 using FaultSet = std::bitset<static_cast<size_t>(Fault::count)>;
 
 std::optional<Fault> fault_by_name(std::string_view name);
-std::string_view fault_name(Fault fault);
 // "slow-queries, lock-storm" ("none" when empty).
 std::string describe(const FaultSet& faults);
 // One line per profile: "  name  what it does".

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "catalogue/hook_names.hpp"
+#include "nq/nq_abi_cpp.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -12,8 +13,6 @@ using sv = std::string_view;
 constexpr double kNanosecondsPerSecond = 1e9;
 
 // ---- Fixed label values (orders follow the ABI's constants) ----------------
-constexpr std::array<sv, NQ_QUERY_TYPE_COUNT> kQueryTypes = {"select", "insert", "update",
-                                                             "delete", "ddl",    "other"};
 constexpr std::array<sv, NQ_QUERY_STATUS_COUNT> kQueryStatuses = {"success", "error", "cancelled"};
 constexpr std::array kPhases = {
 #define NQ_QUERY_PHASE_NAME(name) sv{#name},
@@ -62,8 +61,8 @@ constexpr auto kOverflowFamilies = [] {
   return names;
 }();
 
-constexpr std::array kByQueryType = {LabelDimension{"query_type", kQueryTypes}};
-constexpr std::array kByQueryTypeAndStatus = {LabelDimension{"query_type", kQueryTypes},
+constexpr std::array kByQueryType = {LabelDimension{"query_type", nq::kQueryTypeNames}};
+constexpr std::array kByQueryTypeAndStatus = {LabelDimension{"query_type", nq::kQueryTypeNames},
                                               LabelDimension{"status", kQueryStatuses}};
 constexpr std::array kByPhase = {LabelDimension{"phase", kPhases}};
 constexpr std::array kByDisconnectReason = {LabelDimension{"reason", kDisconnectReasons}};

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "store/label_table.hpp"
 
 namespace nq::metrics {
@@ -90,8 +91,19 @@ std::string bad_value(std::string_view key, const std::string& value, std::strin
          std::string(expected);
 }
 
-constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
-                                                        "warn",  "error", "off"};
+// The plugin's log levels: the ABI's, and "off".
+constexpr std::string_view kLogOff = "off";
+bool is_log_level(std::string_view name) {
+  return name == kLogOff || std::find(nq::kLogLevelNames.begin(), nq::kLogLevelNames.end(), name) !=
+                                nq::kLogLevelNames.end();
+}
+// "trace, debug, info, warn, error" + `last` + "off".
+std::string log_level_names(std::string_view last) {
+  std::string out;
+  for (const std::string_view name : nq::kLogLevelNames) out += std::string(name) + ", ";
+  out.resize(out.size() - 2);
+  return out + std::string(last) + std::string(kLogOff);
+}
 
 }  // namespace
 
@@ -181,9 +193,9 @@ std::optional<Settings> read_settings(const nq_engine_services& services, std::s
     settings.web = std::move(*web);
   }
   if (auto level = lookup(services, "log_level")) {
-    if (std::find(kLogLevels.begin(), kLogLevels.end(), *level) == kLogLevels.end()) {
-      error = "setting 'log_level' = '" + *level +
-              "' is not a level: expected trace, debug, info, warn, error or off";
+    if (!is_log_level(*level)) {
+      error = "setting 'log_level' = '" + *level + "' is not a level: expected " +
+              log_level_names(" or ");
       return std::nullopt;
     }
     settings.log_level = *level;
@@ -238,7 +250,7 @@ std::vector<SettingDoc> settings_reference() {
       {"web_config_file", "",
        "TLS, client certificates, basic auth and headers of the listener: a web config file as "
        "Prometheus exporters use (see \"Securing the endpoint\")"},
-      {"log_level", "info", "the plugin's own log level: trace, debug, info, warn, error, off"},
+      {"log_level", "info", "the plugin's own log level: " + log_level_names(", ")},
       {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
       {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},
   };

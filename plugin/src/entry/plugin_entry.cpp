@@ -17,6 +17,7 @@
 #include "entry/engine_log.hpp"
 #include "expose/exposition.hpp"
 #include "http/http_listener.hpp"
+#include "nq/nq_abi_cpp.hpp"
 #include "record/event_recorder.hpp"
 #include "store/state_codec.hpp"
 
@@ -24,16 +25,10 @@ namespace {
 
 using namespace nq::metrics;
 
-constexpr uint32_t kMaxExclusiveSlots = 256;
 constexpr uint32_t kReloadSuccess = 0;  // series of neuroquantum_plugin_reloads_total{result}
 constexpr uint32_t kReloadFailure = 1;
 
-void copy_message(const std::string& message, char* err, size_t err_cap) noexcept {
-  if (err == nullptr || err_cap == 0) return;
-  const size_t n = std::min(message.size(), err_cap - 1);
-  std::memcpy(err, message.data(), n);
-  err[n] = '\0';
-}
+using nq::copy_message;
 
 std::string landing_page(const PluginIdentity& id) {
   return "<html><head><title>NeuroQuantumDB metrics</title></head><body>"
@@ -46,7 +41,7 @@ std::string landing_page(const PluginIdentity& id) {
 
 StoreOptions store_options(const nq_engine_services& services, const Settings& settings) {
   StoreOptions options = settings.store;
-  options.exclusive_slots = std::min(services.thread_slots, kMaxExclusiveSlots);
+  options.exclusive_slots = std::min<uint32_t>(services.thread_slots, NQ_MAX_THREAD_SLOTS);
   return options;
 }
 
@@ -259,16 +254,12 @@ nq_status import_state(nq_plugin_instance* self, const void* state, size_t state
 
 void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
   if (report == nullptr || report->struct_size < sizeof(nq_reload_report)) return;
-  const std::string_view message(report->message.data != nullptr ? report->message.data : "",
-                                 report->message.data != nullptr ? report->message.len : 0);
+  const std::string_view message = nq::to_string_view(report->message);
   if (report->status == NQ_OK) {
     self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadSuccess);
-    self->log->info(
-        "reloaded: build {} took over from build {} ({} us pause)", self->identity.build_id,
-        std::string_view(report->previous_build_id.data, report->previous_build_id.data != nullptr
-                                                             ? report->previous_build_id.len
-                                                             : 0),
-        report->pause_ns / 1000);
+    self->log->info("reloaded: build {} took over from build {} ({} us pause)",
+                    self->identity.build_id, nq::to_string_view(report->previous_build_id),
+                    report->pause_ns / 1000);
   } else {
     // This copy keeps serving: it exports everything (and its socket) again
     // next time.

@@ -3,8 +3,7 @@
 namespace nq::metrics {
 
 CellArena::CellArena(uint32_t cells, uint32_t exclusive_slots)
-    : cells_(cells),
-      exclusive_slots_(exclusive_slots),
+    : exclusive_slots_(exclusive_slots),
       lines_per_row_((cells + kCellsPerLine - 1) / kCellsPerLine),
       // std::atomic value-initializes (to 0) since C++20.
       lines_(new Line[size_t{exclusive_slots + 1} * lines_per_row_]) {}

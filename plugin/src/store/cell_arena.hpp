@@ -45,7 +45,6 @@ class CellArena {
     return c.load(std::memory_order_relaxed) == 0 ? 0 : c.exchange(0, std::memory_order_relaxed);
   }
 
-  uint32_t cells() const noexcept { return cells_; }
   uint32_t exclusive_slots() const noexcept { return exclusive_slots_; }
   size_t memory_bytes() const noexcept;
 
@@ -59,7 +58,6 @@ class CellArena {
     return lines_[size_t{row} * lines_per_row_ + cell / kCellsPerLine].cell[cell % kCellsPerLine];
   }
 
-  uint32_t cells_;
   uint32_t exclusive_slots_;
   uint32_t lines_per_row_;
   std::unique_ptr<Line[]> lines_;

@@ -59,7 +59,6 @@ class StateReader {
     return s;
   }
   bool ok() const { return ok_; }
-  bool done() const { return in_.empty(); }
 
  private:
   std::string_view in_;
