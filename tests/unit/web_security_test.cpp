@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "http/basic_auth.hpp"
 #include "credentials.hpp"
+#include "http/basic_auth.hpp"
 #include "http/web_config.hpp"
 
 namespace nq::metrics {
