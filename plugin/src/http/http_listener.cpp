@@ -29,7 +29,9 @@ namespace {
 
 using namespace serving;
 
-constexpr auto kDrainTimeout = std::chrono::seconds(1);
+// How long stop() lets a new connection's first request arrive before it
+// closes connections that are still waiting for one.
+constexpr auto kFirstRequestGrace = std::chrono::seconds(1);
 constexpr int kListenBacklog = 64;
 
 }  // namespace
@@ -43,33 +45,59 @@ struct HttpListener::Impl {
                 BasicAuth(std::move(web.basic_auth_users)), std::move(log)},
         io(static_cast<int>(limits.threads)) {}
 
-  // Accept handlers run on the acceptor's strand, one at a time.
+  // Accept handlers run on the acceptor's strand, one at a time. There is
+  // always exactly one accept in flight while the acceptor is open; the
+  // handler that finds it closed is the last one and says so, after it gave
+  // its connection (if any) a session, so stop() cannot miss that session.
   void accept() {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       // A connection accepted is always answered, even when stop() closed
       // the acceptor meanwhile: dropping it would be a failed scrape.
       if (!ec) {
-        const bool over_limit = context.sessions.load() >= context.limits.max_connections;
-        std::shared_ptr<SessionBase> session;
-        if (tls) {
-          session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
-        } else {
-          session = std::make_shared<PlainSession>(std::move(socket), context);
-        }
-        if (over_limit) {
-          context.log->debug("refusing a connection: {} open (http_max_connections)",
-                             context.limits.max_connections);
-          session->refuse();
-        } else {
-          std::erase_if(sessions, [](const auto& s) { return s.expired(); });
-          sessions.push_back(session);
-          session->start();
-        }
+        serve(std::move(socket));
       } else if (ec != net::error::operation_aborted) {
         context.log->warn("accept failed: {}", ec.message());
       }
-      if (acceptor.is_open()) accept();
+      if (acceptor.is_open()) return accept();
+      accepting_ended.store(true);
     });
+  }
+
+  void serve(tcp::socket socket) {
+    const bool over_limit = context.sessions.load() >= context.limits.max_connections;
+    std::shared_ptr<SessionBase> session;
+    if (tls) {
+      session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
+    } else {
+      session = std::make_shared<PlainSession>(std::move(socket), context);
+    }
+    if (over_limit) {
+      context.log->debug("refusing a connection: {} open (http_max_connections)",
+                         context.limits.max_connections);
+      return session->refuse();
+    }
+    std::erase_if(sessions, [](const auto& s) { return s.expired(); });
+    sessions.push_back(session);
+    session->start();
+  }
+
+  // From the stopping thread: close the connections waiting for a request.
+  void close_waiting_sessions(bool new_connections_too) {
+    net::post(acceptor.get_executor(), [this, new_connections_too] {
+      for (const auto& weak : sessions) {
+        if (const auto session = weak.lock()) session->close_if_waiting(new_connections_too);
+      }
+    });
+  }
+
+  // Sleeps until `done()` or the deadline; true when done.
+  template <class Done>
+  static bool wait_until(Done done, std::chrono::steady_clock::time_point deadline) {
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
   }
 
   ListenAddress address;
@@ -80,6 +108,7 @@ struct HttpListener::Impl {
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};
   std::vector<std::thread> threads;
+  std::atomic<bool> accepting_ended{false};  // set by the last accept handler
 };
 
 HttpListener::HttpListener(ListenAddress address, ListenerLimits limits, WebConfig web,
@@ -135,6 +164,12 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
   return true;
 }
 
+// Drain: close the acceptor (connections arriving from now on wait in the
+// kernel's queue for whoever serves the socket next) and the idle keep-alive
+// connections; answer every request already accepted. A new connection gets
+// kFirstRequestGrace for its first request; after that, connections still
+// waiting for one are closed. A request being read or answered has the read
+// timeout more; a connection still open then is cut.
 void HttpListener::stop() noexcept {
   Impl& s = *impl_;
   if (s.threads.empty()) return;
@@ -142,17 +177,17 @@ void HttpListener::stop() noexcept {
     s.context.stopping.store(true);
     beast::error_code ignored;
     s.acceptor.close(ignored);
-    for (const auto& weak : s.sessions) {
-      if (const auto session = weak.lock()) session->stop_if_idle();
-    }
-    s.context.accepting_ended.store(true);
   });
-  // Drain: first until the acceptor is closed (a connection accepted before
-  // that has its session by then), then until every session has answered.
-  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while ((!s.context.accepting_ended.load() || s.context.sessions.load() > 0) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  s.close_waiting_sessions(false);
+  const auto began = std::chrono::steady_clock::now();
+  const auto drained = [&s] { return s.accepting_ended.load() && s.context.sessions.load() == 0; };
+  if (!Impl::wait_until(drained, began + kFirstRequestGrace)) {
+    s.close_waiting_sessions(true);
+    const auto read_timeout = std::chrono::seconds(s.context.limits.read_timeout_seconds);
+    if (!Impl::wait_until(drained, began + kFirstRequestGrace + read_timeout)) {
+      s.context.log->warn("stopping the listener with {} connection(s) still open",
+                          s.context.sessions.load());
+    }
   }
   s.io.stop();
   for (std::thread& t : s.threads) t.join();

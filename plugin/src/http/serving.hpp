@@ -43,7 +43,6 @@ struct ServingContext {
   BasicAuth auth;
   std::shared_ptr<spdlog::logger> log;
   std::atomic<bool> stopping{false};
-  std::atomic<bool> accepting_ended{false};
   std::atomic<uint32_t> sessions{0};
 };
 

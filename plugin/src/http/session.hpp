@@ -1,8 +1,8 @@
 // One client connection of the listener, plain or TLS (Session<Stream>).
 //
 // Thread-safety: every handler of a session runs on its connection's strand;
-// the listener only calls start(), refuse() and stop_if_idle(), each of which
-// posts to that strand.
+// the listener only calls start(), refuse() and close_if_waiting(), each of
+// which posts to that strand.
 #pragma once
 
 #include <chrono>
@@ -23,7 +23,7 @@ class SessionBase {
   virtual ~SessionBase() = default;
   virtual void start() = 0;
   virtual void refuse() = 0;
-  virtual void stop_if_idle() = 0;
+  virtual void close_if_waiting(bool new_connections_too) = 0;
 };
 
 // One client connection over Stream (plain TCP or TLS over TCP): handshake
@@ -56,11 +56,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // On stop (from any thread): a keep-alive connection waiting for its next
-  // request is closed now; one being answered, or whose first request is on
-  // its way, is closed after its response.
-  void stop_if_idle() override {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->idle_ || self->served_ == 0) return;
+  // request is closed now; a new one waiting for its first request only when
+  // `new_connections_too` (its request may still be on its way, so stop()
+  // gives it a grace period first); one being answered is closed after its
+  // response.
+  void close_if_waiting(bool new_connections_too) override {
+    net::post(stream_.get_executor(), [self = shared_from_this(), new_connections_too] {
+      if (!self->idle_ || (self->served_ == 0 && !new_connections_too)) return;
       beast::error_code ignored;
       self->socket().close(ignored);
     });
