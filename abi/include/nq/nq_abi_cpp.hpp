@@ -1,7 +1,7 @@
 // nq_abi_cpp.hpp - C++ helpers for the C ABI of nq_plugin_abi.h: nq_str to
-// and from std::string_view, the error-buffer convention, and the label names
-// of the ABI's lists. Header-only; depends on the C header and the standard
-// library only.
+// and from std::string_view, the error-buffer convention, the label names of
+// the ABI's lists and the metric each sampled gauge sets. Header-only; depends on the C header and
+// the standard library only.
 //
 // Thread-safety: pure functions and constants; safe from any thread.
 #pragma once
@@ -36,23 +36,55 @@ inline void copy_message(std::string_view message, char* err, size_t err_cap) no
   err[n] = '\0';
 }
 
-// The label names of the ABI's lists, indexed by value: "select", ...
+// The label names of the ABI's lists, indexed by value: "select", ... (the
+// lists' values run from 0 in list order; the static_asserts below prove it).
 #define NQ_ABI_CPP_LABEL(name, value, label, doc) std::string_view(label),
-inline constexpr std::array<std::string_view, NQ_QUERY_TYPE_COUNT> kQueryTypeNames = {
-    NQ_QUERY_TYPE_LIST(NQ_ABI_CPP_LABEL)};
-inline constexpr std::array<std::string_view, NQ_LOG_LEVEL_COUNT> kLogLevelNames = {
-    NQ_LOG_LEVEL_LIST(NQ_ABI_CPP_LABEL)};
+#define NQ_ABI_CPP_NAMES(list, count)   \
+  std::array<std::string_view, count> { \
+    list(NQ_ABI_CPP_LABEL)              \
+  }
+inline constexpr auto kQueryTypeNames = NQ_ABI_CPP_NAMES(NQ_QUERY_TYPE_LIST, NQ_QUERY_TYPE_COUNT);
+inline constexpr auto kQueryStatusNames =
+    NQ_ABI_CPP_NAMES(NQ_QUERY_STATUS_LIST, NQ_QUERY_STATUS_COUNT);
+inline constexpr auto kLockTypeNames = NQ_ABI_CPP_NAMES(NQ_LOCK_TYPE_LIST, NQ_LOCK_TYPE_COUNT);
+inline constexpr auto kWsDisconnectReasonNames =
+    NQ_ABI_CPP_NAMES(NQ_WS_DISCONNECT_REASON_LIST, NQ_WS_DISCONNECT_REASON_COUNT);
+inline constexpr auto kWsDropReasonNames =
+    NQ_ABI_CPP_NAMES(NQ_WS_DROP_REASON_LIST, NQ_WS_DROP_REASON_COUNT);
+inline constexpr auto kLogLevelNames = NQ_ABI_CPP_NAMES(NQ_LOG_LEVEL_LIST, NQ_LOG_LEVEL_COUNT);
+#undef NQ_ABI_CPP_NAMES
 #undef NQ_ABI_CPP_LABEL
 
-// The lists' values run from 0 in list order, so the arrays index by value.
-#define NQ_ABI_CPP_CHECK_ORDER(name, value, label, doc) \
-  static_assert(name < kQueryTypeNames.size() && kQueryTypeNames[name] == label);
-NQ_QUERY_TYPE_LIST(NQ_ABI_CPP_CHECK_ORDER)
-#undef NQ_ABI_CPP_CHECK_ORDER
-#define NQ_ABI_CPP_CHECK_ORDER(name, value, label, doc) \
-  static_assert(name < kLogLevelNames.size() && kLogLevelNames[name] == label);
-NQ_LOG_LEVEL_LIST(NQ_ABI_CPP_CHECK_ORDER)
-#undef NQ_ABI_CPP_CHECK_ORDER
+namespace detail {
+template <size_t N>
+constexpr bool runs_from_zero(const std::array<uint32_t, N>& values) {
+  for (size_t i = 0; i < N; ++i) {
+    if (values[i] != i) return false;
+  }
+  return true;
+}
+}  // namespace detail
+#define NQ_ABI_CPP_VALUE(name, value, label, doc) name,
+static_assert(detail::runs_from_zero(std::array{NQ_QUERY_TYPE_LIST(NQ_ABI_CPP_VALUE)}));
+static_assert(detail::runs_from_zero(std::array{NQ_QUERY_STATUS_LIST(NQ_ABI_CPP_VALUE)}));
+static_assert(detail::runs_from_zero(std::array{NQ_LOCK_TYPE_LIST(NQ_ABI_CPP_VALUE)}));
+static_assert(detail::runs_from_zero(std::array{NQ_WS_DISCONNECT_REASON_LIST(NQ_ABI_CPP_VALUE)}));
+static_assert(detail::runs_from_zero(std::array{NQ_WS_DROP_REASON_LIST(NQ_ABI_CPP_VALUE)}));
+static_assert(detail::runs_from_zero(std::array{NQ_LOG_LEVEL_LIST(NQ_ABI_CPP_VALUE)}));
+#undef NQ_ABI_CPP_VALUE
+
+// The metric (and state label) each sampled gauge sets, indexed by value.
+struct GaugeMetric {
+  std::string_view metric;
+  std::string_view state;  // empty: the metric has no state label
+};
+#define NQ_ABI_CPP_GAUGE(name, value, metric, state, doc) GaugeMetric{metric, state},
+inline constexpr std::array<GaugeMetric, NQ_GAUGE_COUNT> kGaugeMetrics = {
+    {NQ_GAUGE_LIST(NQ_ABI_CPP_GAUGE)}};
+#undef NQ_ABI_CPP_GAUGE
+#define NQ_ABI_CPP_GAUGE_VALUE(name, value, metric, state, doc) name,
+static_assert(detail::runs_from_zero(std::array{NQ_GAUGE_LIST(NQ_ABI_CPP_GAUGE_VALUE)}));
+#undef NQ_ABI_CPP_GAUGE_VALUE
 
 // The label of a query type; "other" for an unknown value.
 inline constexpr std::string_view query_type_name(nq_query_type type) noexcept {

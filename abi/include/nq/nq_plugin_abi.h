@@ -124,6 +124,8 @@ typedef uint32_t nq_bool32; /* 0 = false, 1 = true; 32 bits so no padding appear
  */
 #define NQ_ABI_LABELLED_CONSTANT(name, value, label, doc) NQ_ABI_CONSTANT(uint32_t, name, value##u)
 #define NQ_ABI_COUNT_ENTRY(name, value, label, doc) +1
+#define NQ_ABI_LABELLED_LIST(type, list, count) \
+  list(NQ_ABI_LABELLED_CONSTANT) NQ_ABI_CONSTANT(type, count, 0u list(NQ_ABI_COUNT_ENTRY))
 
 typedef uint32_t nq_query_type;
 #define NQ_QUERY_TYPE_LIST(X)                     \
@@ -133,47 +135,66 @@ typedef uint32_t nq_query_type;
   X(NQ_QUERY_DELETE, 3, "delete", "removes rows") \
   X(NQ_QUERY_DDL, 4, "ddl", "changes the schema") \
   X(NQ_QUERY_OTHER, 5, "other", "anything else; also any unknown value")
-NQ_QUERY_TYPE_LIST(NQ_ABI_LABELLED_CONSTANT)
-NQ_ABI_CONSTANT(nq_query_type, NQ_QUERY_TYPE_COUNT, 0u NQ_QUERY_TYPE_LIST(NQ_ABI_COUNT_ENTRY))
+NQ_ABI_LABELLED_LIST(nq_query_type, NQ_QUERY_TYPE_LIST, NQ_QUERY_TYPE_COUNT)
 
 typedef uint32_t nq_query_status;
-#define NQ_QUERY_SUCCESS 0u
-#define NQ_QUERY_ERROR 1u /* also used for any unknown value */
-#define NQ_QUERY_CANCELLED 2u
-#define NQ_QUERY_STATUS_COUNT 3u
+#define NQ_QUERY_STATUS_LIST(X)                                   \
+  X(NQ_QUERY_SUCCESS, 0, "success", "finished")                   \
+  X(NQ_QUERY_ERROR, 1, "error", "failed; also any unknown value") \
+  X(NQ_QUERY_CANCELLED, 2, "cancelled", "cancelled before it finished")
+NQ_ABI_LABELLED_LIST(nq_query_status, NQ_QUERY_STATUS_LIST, NQ_QUERY_STATUS_COUNT)
 
 typedef uint32_t nq_lock_type;
-#define NQ_LOCK_SHARED 0u
-#define NQ_LOCK_EXCLUSIVE 1u
-#define NQ_LOCK_INTENT_SHARED 2u
-#define NQ_LOCK_INTENT_EXCLUSIVE 3u
-#define NQ_LOCK_OTHER 4u
-#define NQ_LOCK_TYPE_COUNT 5u
+#define NQ_LOCK_TYPE_LIST(X)                                                      \
+  X(NQ_LOCK_SHARED, 0, "shared", "read lock")                                     \
+  X(NQ_LOCK_EXCLUSIVE, 1, "exclusive", "write lock")                              \
+  X(NQ_LOCK_INTENT_SHARED, 2, "intent_shared", "intent to read below this level") \
+  X(NQ_LOCK_INTENT_EXCLUSIVE, 3, "intent_exclusive", "intent to write below it")  \
+  X(NQ_LOCK_OTHER, 4, "other", "anything else; also any unknown value")
+NQ_ABI_LABELLED_LIST(nq_lock_type, NQ_LOCK_TYPE_LIST, NQ_LOCK_TYPE_COUNT)
 
 typedef uint32_t nq_ws_disconnect_reason;
-#define NQ_WS_DISCONNECT_CLIENT 0u
-#define NQ_WS_DISCONNECT_SERVER 1u
-#define NQ_WS_DISCONNECT_ERROR 2u
-#define NQ_WS_DISCONNECT_TIMEOUT 3u
-#define NQ_WS_DISCONNECT_REASON_COUNT 4u
+#define NQ_WS_DISCONNECT_REASON_LIST(X)                            \
+  X(NQ_WS_DISCONNECT_CLIENT, 0, "client", "the client closed")     \
+  X(NQ_WS_DISCONNECT_SERVER, 1, "server", "the server closed")     \
+  X(NQ_WS_DISCONNECT_ERROR, 2, "error", "a protocol or I/O error") \
+  X(NQ_WS_DISCONNECT_TIMEOUT, 3, "timeout", "the connection timed out")
+NQ_ABI_LABELLED_LIST(nq_ws_disconnect_reason, NQ_WS_DISCONNECT_REASON_LIST,
+                     NQ_WS_DISCONNECT_REASON_COUNT)
 
 typedef uint32_t nq_ws_drop_reason;
-#define NQ_WS_DROP_BACKPRESSURE 0u
-#define NQ_WS_DROP_QUEUE_FULL 1u
-#define NQ_WS_DROP_CLOSED 2u
-#define NQ_WS_DROP_REASON_COUNT 3u
+#define NQ_WS_DROP_REASON_LIST(X)                                              \
+  X(NQ_WS_DROP_BACKPRESSURE, 0, "backpressure", "the client reads too slowly") \
+  X(NQ_WS_DROP_QUEUE_FULL, 1, "queue_full", "the send queue was full")         \
+  X(NQ_WS_DROP_CLOSED, 2, "closed", "the channel was already closed")
+NQ_ABI_LABELLED_LIST(nq_ws_drop_reason, NQ_WS_DROP_REASON_LIST, NQ_WS_DROP_REASON_COUNT)
 
+/*
+ * Sampled gauges (set_gauge): X(NAME, value, "metric", "state", description).
+ * A sample sets the metric named "metric", at state="state" when the state
+ * is not empty.
+ */
 typedef uint32_t nq_gauge;
-#define NQ_GAUGE_MEMORY_USAGE_BYTES 0u
-#define NQ_GAUGE_MEMORY_LIMIT_BYTES 1u
-#define NQ_GAUGE_BUFFER_POOL_FREE_PAGES 2u
-#define NQ_GAUGE_BUFFER_POOL_CLEAN_PAGES 3u
-#define NQ_GAUGE_BUFFER_POOL_DIRTY_PAGES 4u
-#define NQ_GAUGE_CONNECTIONS_MAX 5u
-#define NQ_GAUGE_WEBSOCKET_CHANNELS 6u
-#define NQ_GAUGE_STORAGE_FREE_BYTES 7u
-#define NQ_GAUGE_STORAGE_SIZE_BYTES 8u
-#define NQ_GAUGE_COUNT 9u
+#define NQ_GAUGE_LIST(X)                                                                    \
+  X(NQ_GAUGE_MEMORY_USAGE_BYTES, 0, "neuroquantum_memory_usage_bytes", "", "memory in use") \
+  X(NQ_GAUGE_MEMORY_LIMIT_BYTES, 1, "neuroquantum_memory_limit_bytes", "", "memory limit")  \
+  X(NQ_GAUGE_BUFFER_POOL_FREE_PAGES, 2, "neuroquantum_buffer_pool_pages", "free",           \
+    "buffer pool pages holding nothing")                                                    \
+  X(NQ_GAUGE_BUFFER_POOL_CLEAN_PAGES, 3, "neuroquantum_buffer_pool_pages", "clean",         \
+    "buffer pool pages equal to disk")                                                      \
+  X(NQ_GAUGE_BUFFER_POOL_DIRTY_PAGES, 4, "neuroquantum_buffer_pool_pages", "dirty",         \
+    "buffer pool pages not yet written")                                                    \
+  X(NQ_GAUGE_CONNECTIONS_MAX, 5, "neuroquantum_connections_max", "", "connection limit")    \
+  X(NQ_GAUGE_WEBSOCKET_CHANNELS, 6, "neuroquantum_websocket_channels", "", "open channels") \
+  X(NQ_GAUGE_STORAGE_FREE_BYTES, 7, "neuroquantum_storage_free_bytes", "", "free storage")  \
+  X(NQ_GAUGE_STORAGE_SIZE_BYTES, 8, "neuroquantum_storage_size_bytes", "", "storage size")
+#define NQ_ABI_GAUGE_CONSTANT(name, value, metric, state, doc) \
+  NQ_ABI_LABELLED_CONSTANT(name, value, metric, doc)
+#define NQ_ABI_GAUGE_COUNT_ENTRY(name, value, metric, state, doc) +1
+NQ_GAUGE_LIST(NQ_ABI_GAUGE_CONSTANT)
+NQ_ABI_CONSTANT(nq_gauge, NQ_GAUGE_COUNT, 0u NQ_GAUGE_LIST(NQ_ABI_GAUGE_COUNT_ENTRY))
+#undef NQ_ABI_GAUGE_CONSTANT
+#undef NQ_ABI_GAUGE_COUNT_ENTRY
 
 typedef uint32_t nq_log_level;
 #define NQ_LOG_LEVEL_LIST(X)                                     \
@@ -182,8 +203,8 @@ typedef uint32_t nq_log_level;
   X(NQ_LOG_INFO, 2, "info", "normal operation")                  \
   X(NQ_LOG_WARN, 3, "warn", "something unexpected, handled")     \
   X(NQ_LOG_ERROR, 4, "error", "an operation failed")
-NQ_LOG_LEVEL_LIST(NQ_ABI_LABELLED_CONSTANT)
-NQ_ABI_CONSTANT(nq_log_level, NQ_LOG_LEVEL_COUNT, 0u NQ_LOG_LEVEL_LIST(NQ_ABI_COUNT_ENTRY))
+NQ_ABI_LABELLED_LIST(nq_log_level, NQ_LOG_LEVEL_LIST, NQ_LOG_LEVEL_COUNT)
+#undef NQ_ABI_LABELLED_LIST
 #undef NQ_ABI_LABELLED_CONSTANT
 #undef NQ_ABI_COUNT_ENTRY
 

@@ -1,5 +1,6 @@
 #include "catalogue/metric_catalogue.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -12,21 +13,14 @@ namespace {
 using sv = std::string_view;
 constexpr double kNanosecondsPerSecond = 1e9;
 
-// ---- Fixed label values (orders follow the ABI's constants) ----------------
-constexpr std::array<sv, NQ_QUERY_STATUS_COUNT> kQueryStatuses = {"success", "error", "cancelled"};
+// ---- Fixed label values (the ABI's lists come from nq_abi_cpp.hpp) --------
 constexpr std::array kPhases = {
 #define NQ_QUERY_PHASE_NAME(name) sv{#name},
     NQ_QUERY_PHASE_LIST(NQ_QUERY_PHASE_NAME)
 #undef NQ_QUERY_PHASE_NAME
 };
-constexpr std::array<sv, NQ_WS_DISCONNECT_REASON_COUNT> kDisconnectReasons = {"client", "server",
-                                                                              "error", "timeout"};
-constexpr std::array<sv, NQ_WS_DROP_REASON_COUNT> kDropReasons = {"backpressure", "queue_full",
-                                                                  "closed"};
 constexpr std::array<sv, 2> kDirty = {"false", "true"};
 constexpr std::array<sv, 3> kPageStates = {"free", "clean", "dirty"};
-constexpr std::array<sv, NQ_LOCK_TYPE_COUNT> kLockTypes = {"shared", "exclusive", "intent_shared",
-                                                           "intent_exclusive", "other"};
 constexpr std::array<sv, 2> kLookupResults = {"hit", "miss"};
 constexpr std::array<sv, 2> kOperationStatuses = {"success", "failure"};
 constexpr std::array<sv, 2> kReloadResults = {"success", "failure"};
@@ -63,13 +57,13 @@ constexpr auto kOverflowFamilies = [] {
 
 constexpr std::array kByQueryType = {LabelDimension{"query_type", nq::kQueryTypeNames}};
 constexpr std::array kByQueryTypeAndStatus = {LabelDimension{"query_type", nq::kQueryTypeNames},
-                                              LabelDimension{"status", kQueryStatuses}};
+                                              LabelDimension{"status", nq::kQueryStatusNames}};
 constexpr std::array kByPhase = {LabelDimension{"phase", kPhases}};
-constexpr std::array kByDisconnectReason = {LabelDimension{"reason", kDisconnectReasons}};
-constexpr std::array kByDropReason = {LabelDimension{"reason", kDropReasons}};
+constexpr std::array kByDisconnectReason = {LabelDimension{"reason", nq::kWsDisconnectReasonNames}};
+constexpr std::array kByDropReason = {LabelDimension{"reason", nq::kWsDropReasonNames}};
 constexpr std::array kByDirty = {LabelDimension{"dirty", kDirty}};
 constexpr std::array kByPageState = {LabelDimension{"state", kPageStates}};
-constexpr std::array kByLockType = {LabelDimension{"lock_type", kLockTypes}};
+constexpr std::array kByLockType = {LabelDimension{"lock_type", nq::kLockTypeNames}};
 constexpr std::array kByLookupResult = {LabelDimension{"result", kLookupResults}};
 constexpr std::array kByOperationStatus = {LabelDimension{"status", kOperationStatuses}};
 constexpr std::array kByReloadResult = {LabelDimension{"result", kReloadResults}};
@@ -137,7 +131,36 @@ constexpr std::array<FamilyDef, kFamilyCount> kCatalogue = {{
 #undef NQ_FAMILY
 }};
 
+// ---- Sampled gauges: the family and series each NQ_GAUGE_LIST entry names --
+constexpr GaugeTarget kNoTarget{FamilyId{kFamilyCount}, 0};
+
+constexpr GaugeTarget target_of(nq::GaugeMetric gauge) {
+  for (const FamilyDef& def : kCatalogue) {
+    if (def.name != gauge.metric || def.source != Source::samples) continue;
+    if (gauge.state.empty()) return def.labels.empty() ? GaugeTarget{def.id, 0} : kNoTarget;
+    if (def.labels.size() != 1 || def.labels[0].name != "state") return kNoTarget;
+    for (uint32_t i = 0; i < def.labels[0].values.size(); ++i) {
+      if (def.labels[0].values[i] == gauge.state) return {def.id, i};
+    }
+  }
+  return kNoTarget;
+}
+
+constexpr auto kGaugeTargets = [] {
+  std::array<GaugeTarget, NQ_GAUGE_COUNT> targets{};
+  for (size_t i = 0; i < targets.size(); ++i) targets[i] = target_of(nq::kGaugeMetrics[i]);
+  return targets;
+}();
+static_assert(std::none_of(kGaugeTargets.begin(), kGaugeTargets.end(),
+                           [](const GaugeTarget& t) { return t.family == kNoTarget.family; }),
+              "each NQ_GAUGE_LIST entry names a sampled family of families.def (and one of its "
+              "state values)");
+
 }  // namespace
+
+const GaugeTarget& gauge_target(nq_gauge gauge) noexcept {
+  return kGaugeTargets[gauge];
+}
 
 std::span<const FamilyDef> catalogue() noexcept {
   return kCatalogue;

@@ -11,6 +11,8 @@
 #include <span>
 #include <string_view>
 
+#include "nq/nq_plugin_abi.h"
+
 namespace nq::metrics {
 
 enum class MetricType : uint8_t { counter, gauge, histogram };
@@ -99,6 +101,14 @@ std::span<const FamilyDef> catalogue() noexcept;
 const FamilyDef& family(FamilyId id) noexcept;
 std::span<const LabelSpaceDef> label_spaces() noexcept;
 const LabelSpaceDef& label_space(LabelSpaceId id) noexcept;
+
+// The series a sampled gauge sets (the metric and state NQ_GAUGE_LIST names
+// for it). `gauge` < NQ_GAUGE_COUNT.
+struct GaugeTarget {
+  FamilyId family;
+  uint32_t series;
+};
+const GaugeTarget& gauge_target(nq_gauge gauge) noexcept;
 
 // Series of a family's fixed labels: the product of their value counts.
 uint32_t fixed_series_count(const FamilyDef& def) noexcept;

@@ -22,23 +22,6 @@ bool has_text(nq_str s) noexcept {
   return s.data != nullptr && s.len != 0;
 }
 
-// Where each NQ_GAUGE_* sample goes, indexed by the gauge's number.
-struct GaugeTarget {
-  FamilyId family;
-  uint32_t series;
-};
-constexpr std::array<GaugeTarget, NQ_GAUGE_COUNT> kGaugeTargets = {{
-    {F::memory_usage_bytes, 0},
-    {F::memory_limit_bytes, 0},
-    {F::buffer_pool_pages, 0},  // state="free"
-    {F::buffer_pool_pages, 1},  // state="clean"
-    {F::buffer_pool_pages, 2},  // state="dirty"
-    {F::connections_max, 0},
-    {F::websocket_channels, 0},
-    {F::storage_free_bytes, 0},
-    {F::storage_size_bytes, 0},
-}};
-
 // Series of the `phase` label, in the catalogue's order.
 constexpr uint32_t series_of(QueryPhase phase) {
   return static_cast<uint32_t>(phase);
@@ -288,8 +271,9 @@ void EventRecorder::on_ws_backpressure(nq_thread_slot slot,
 
 void EventRecorder::on_gauge_sample(nq_thread_slot, const nq_gauge_sample_event& e) noexcept {
   // A gauge from a newer engine has no family yet: it is counted as an event only.
-  if (e.gauge < kGaugeTargets.size()) {
-    store_.set(kGaugeTargets[e.gauge].family, kGaugeTargets[e.gauge].series, e.value);
+  if (e.gauge < NQ_GAUGE_COUNT) {
+    const GaugeTarget& target = gauge_target(e.gauge);
+    store_.set(target.family, target.series, e.value);
   }
 }
 

@@ -14,7 +14,6 @@ namespace {
 using Label = prometheus::ClientMetric::Label;
 
 constexpr double kNanosecondsPerSecond = 1e9;
-constexpr uint32_t kEvictionShare = 20;  // a top-K space frees up to 1/20 of its values a scrape
 
 // Label assignments reuse the strings of the previous scrape's model.
 void set_label(Label& label, std::string_view name, std::string_view value) {
@@ -76,10 +75,6 @@ double process_value(FamilyId id, const ProcessSample& p) {
     default:
       return p.start_time_seconds;
   }
-}
-
-bool records_events_with_labels(const FamilyDef& def, LabelSpaceId space) {
-  return def.space == space && def.source == Source::events;
 }
 
 }  // namespace
@@ -163,120 +158,6 @@ size_t MetricStore::memory_bytes() const noexcept {
 uint64_t MetricStore::exposed(const Layout& l, uint32_t label_slot, uint32_t series,
                               uint32_t c) const noexcept {
   return l.arena->sum(cell(l, label_slot, series) + c);
-}
-
-void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
-  const Layout& l = layout(id);
-  std::vector<uint64_t>& other = other_[static_cast<size_t>(id)];
-  for (uint32_t s = 0; s < l.fixed_series; ++s) {
-    for (uint32_t c = 0; c < l.cells_per_series; ++c) {
-      // Labeled cells live in the shared row (atomic adds): taking the value
-      // loses no concurrent increment.
-      other[s * l.cells_per_series + c] += labeled_cells_->take(cell(l, label_slot, s) + c);
-    }
-  }
-}
-
-void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
-  LabelTable& table = labels(space);
-  const auto& families = families_by_space_[static_cast<size_t>(space)];
-  std::vector<LiveValue>& values = live.values;
-  live.count = 0;
-  live.tags.clear();
-  live.first_slots.clear();
-  // A key that owns two slots (see label_table.hpp) owns them within one
-  // probe window: look for an equal key among the live values just before.
-  auto merge_into_recent = [&](uint32_t slot, const std::string& key, uint64_t tag) {
-    for (size_t j = live.count; j-- > 0;) {
-      if (slot - live.first_slots[j] >= LabelTable::kProbeWindow) break;
-      if (live.tags[j] == tag && values[j].key == key) {
-        values[j].slots.push_back(slot);
-        return true;
-      }
-    }
-    return false;
-  };
-  uint64_t tag = 0;
-  for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
-    if (live.count == values.size()) values.emplace_back();
-    LiveValue& v = values[live.count];  // read in place: its strings keep their capacity
-    if (table.read_slot(slot, v.key, v.payload, &tag) == LabelTable::SlotState::live) {
-      if (merge_into_recent(slot, v.key, tag)) continue;
-      v.slots.assign(1, slot);
-      live.tags.push_back(tag);
-      live.first_slots.push_back(slot);
-      ++live.count;
-    } else if (!exporting_) {
-      // Whatever a freed slot counted since the last scrape belongs to __other__.
-      for (const FamilyId id : families) fold_slot(id, slot);
-    }
-  }
-  // Probe windows wrap around the end of the table.
-  size_t wrapped = 0;
-  while (wrapped < live.count && live.first_slots[wrapped] < LabelTable::kProbeWindow) ++wrapped;
-  for (size_t i = live.count; i-- > wrapped;) {
-    if (live.first_slots[i] + LabelTable::kProbeWindow < table.slot_count()) break;
-    for (size_t j = 0; j < wrapped; ++j) {
-      if (live.tags[j] == live.tags[i] && values[j].key == values[i].key) {
-        values[j].slots.insert(values[j].slots.end(), values[i].slots.begin(),
-                               values[i].slots.end());
-        const auto at = static_cast<std::ptrdiff_t>(i);
-        std::rotate(values.begin() + at, values.begin() + at + 1,
-                    values.begin() + static_cast<std::ptrdiff_t>(live.count));
-        live.tags.erase(live.tags.begin() + at);
-        live.first_slots.erase(live.first_slots.begin() + at);
-        --live.count;
-        break;
-      }
-    }
-  }
-}
-
-bool MetricStore::evict_coldest(LabelSpaceId space, std::span<const LiveValue> live) {
-  const LabelSpaceDef& def = label_space(space);
-  LabelTable& table = labels(space);
-  // Newcomers turned away since the last scrape?
-  uint64_t overflowed = 0;
-  const FamilyDef* rank_family = nullptr;
-  for (const FamilyDef& f : catalogue()) {
-    if (!records_events_with_labels(f, space)) continue;
-    if (rank_family == nullptr) rank_family = &f;
-    overflowed += fixed_cells_->sum(layout(FamilyId::plugin_label_overflow_total).first_cell +
-                                    overflow_family_index(f.id));
-  }
-  auto& seen = overflow_seen_[static_cast<size_t>(space)];
-  const bool turned_away = overflowed != seen;
-  seen = overflowed;
-  if (!def.keep_heaviest || !turned_away || table.live() < table.capacity() || live.empty()) {
-    return false;
-  }
-  // Space-saving: a value's rank is what it counted plus what its slot's earlier
-  // owner counted when it was evicted; the lowest ranks make room.
-  const Layout& l = layout(rank_family->id);
-  auto& credit = credit_[static_cast<size_t>(space)];
-  std::vector<std::pair<double, uint32_t>> ranked;
-  for (const LiveValue& v : live) {
-    for (const uint32_t slot : v.slots) {
-      double rank = credit[slot];
-      for (uint32_t s = 0; s < l.fixed_series; ++s) {
-        rank += static_cast<double>(static_cast<int64_t>(exposed(l, slot, s, 0)));
-      }
-      ranked.emplace_back(rank, slot);
-    }
-  }
-  const size_t evict =
-      std::min(ranked.size(), size_t{std::max<uint32_t>(1, table.capacity() / kEvictionShare)});
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(evict),
-                    ranked.end());
-  bool evicted = false;
-  for (size_t i = 0; i < evict; ++i) {
-    const auto [rank, slot] = ranked[i];
-    if (!table.evict(slot)) continue;
-    for (const FamilyId id : families_by_space_[static_cast<size_t>(space)]) fold_slot(id, slot);
-    credit[slot] = rank;
-    evicted = true;
-  }
-  return evicted;
 }
 
 MetricStore::Collected MetricStore::collect(const PluginIdentity& identity) {
