@@ -1,6 +1,6 @@
 // Building blocks of the mock engine's hook events, shared by the workload,
-// the background activity and the fault profiles: an event with its
-// struct_size set, and the random draws they are filled with.
+// the background activity and the fault profiles: the random draws they are
+// filled with, and nq::make_event (an event with its struct_size set).
 //
 // Thread-safety: pure functions; a generator is used by one thread at a time.
 #pragma once
@@ -8,15 +8,9 @@
 #include <cstdint>
 #include <random>
 
-namespace nq::mock {
+#include "nq/nq_abi_cpp.hpp"
 
-// A zeroed event of type Event whose struct_size is sizeof(Event).
-template <class Event>
-Event make_event() {
-  Event e{};
-  e.struct_size = sizeof e;
-  return e;
-}
+namespace nq::mock {
 
 // A uniform draw in [lo, hi].
 inline uint64_t between(std::mt19937_64& rng, uint64_t lo, uint64_t hi) {

@@ -42,10 +42,14 @@
 #include <string_view>
 #include <vector>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/testing/http_client.hpp"
 #include "nq/testing/plugin_under_test.hpp"
 
 namespace {
+
+using nq::make_event;
+using nq::to_nq_str;
 
 using nq::testing::PluginUnderTest;
 
@@ -53,17 +57,6 @@ constexpr std::string_view kMasked = "<masked>";
 constexpr uint64_t kUs = 1'000;
 constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kS = 1'000'000'000;
-
-nq_str str(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-template <typename Event>
-Event event() {
-  Event e{};
-  e.struct_size = sizeof e;
-  return e;
-}
 
 // ---- The script ------------------------------------------------------------
 // Every hook of NQ_HOOK_LIST at least once, in a fixed order, from one thread.
@@ -90,16 +83,16 @@ void fire_queries(PluginUnderTest& p) {
   };
   uint64_t id = 1;
   for (const Statement& s : statements) {
-    auto begin = event<nq_query_begin_event>();
+    auto begin = make_event<nq_query_begin_event>();
     begin.query_type = s.type;
     begin.query_id = id;
     begin.connection_id = 11;
     begin.timestamp_ns = p.now_ns();
-    begin.digest = str(s.digest);
-    begin.normalized_text = str(s.text);
+    begin.digest = to_nq_str(s.digest);
+    begin.normalized_text = to_nq_str(s.text);
     p.fire_query_begin(begin);
 
-    auto end = event<nq_query_end_event>();
+    auto end = make_event<nq_query_end_event>();
     end.query_type = s.type;
     end.query_id = id++;
     end.connection_id = 11;
@@ -112,24 +105,24 @@ void fire_queries(PluginUnderTest& p) {
     end.io_wait_ns = 50 * kUs;
     end.rows_examined = s.rows_examined;
     end.rows_returned = s.rows_returned;
-    end.digest = str(s.digest);
-    end.error_type = str(s.error_type);
+    end.digest = to_nq_str(s.digest);
+    end.error_type = to_nq_str(s.error_type);
     p.fire_query_end(end);
   }
   // One statement still running at the scrape.
-  auto running = event<nq_query_begin_event>();
+  auto running = make_event<nq_query_begin_event>();
   running.query_type = NQ_QUERY_DELETE;
   running.query_id = id;
   p.fire_query_begin(running);
 
-  auto queued = event<nq_query_queue_event>();
+  auto queued = make_event<nq_query_queue_event>();
   queued.query_id = 20;
   queued.queue_length = 1;
   p.fire_query_queue_enter(queued);
   queued.query_id = 21;
   queued.queue_length = 2;
   p.fire_query_queue_enter(queued);
-  auto left = event<nq_query_queue_event>();
+  auto left = make_event<nq_query_queue_event>();
   left.query_id = 20;
   left.queue_length = 1;
   left.wait_ns = 7 * kMs;
@@ -137,18 +130,18 @@ void fire_queries(PluginUnderTest& p) {
 }
 
 void fire_connections(PluginUnderTest& p) {
-  auto open = event<nq_connection_event>();
+  auto open = make_event<nq_connection_event>();
   for (const uint64_t id : {11u, 12u, 13u}) {
     open.connection_id = id;
     p.fire_connection_open(open);
   }
-  auto close = event<nq_connection_event>();
+  auto close = make_event<nq_connection_event>();
   close.connection_id = 13;
   close.duration_ns = 5 * kS;
   p.fire_connection_close(close);
   for (const std::string_view reason : {"max_connections", "tls", "max_connections"}) {
-    auto error = event<nq_connection_error_event>();
-    error.reason = str(reason);
+    auto error = make_event<nq_connection_error_event>();
+    error.reason = to_nq_str(reason);
     p.fire_connection_error(error);
   }
 }
@@ -168,33 +161,33 @@ void fire_locks(PluginUnderTest& p) {
       {NQ_LOCK_EXCLUSIVE, 30 * kMs, true, "table:\"Order Lines\""}  // le="0.05"
   };
   for (const Wait& w : waits) {
-    auto e = event<nq_lock_wait_event>();
+    auto e = make_event<nq_lock_wait_event>();
     e.lock_type = w.type;
     e.wait_ns = w.wait_ns;
     e.acquired = w.acquired ? 1 : 0;
-    e.resource = str(w.resource);
+    e.resource = to_nq_str(w.resource);
     p.fire_lock_wait_end(e);
   }
-  auto deadlock = event<nq_deadlock_event>();
+  auto deadlock = make_event<nq_deadlock_event>();
   deadlock.participants = 2;
   deadlock.victim_query_id = 3;
   p.fire_deadlock(deadlock);
 }
 
 void fire_storage(PluginUnderTest& p) {
-  auto pages = event<nq_buffer_event>();
+  auto pages = make_event<nq_buffer_event>();
   pages.pages = 120;
   p.fire_buffer_hit(pages);
   pages.pages = 8;
   p.fire_buffer_miss(pages);
-  auto eviction = event<nq_buffer_eviction_event>();
+  auto eviction = make_event<nq_buffer_eviction_event>();
   eviction.pages = 3;
   p.fire_buffer_eviction(eviction);
   eviction.pages = 2;
   eviction.dirty = 1;
   p.fire_buffer_eviction(eviction);
 
-  auto io = event<nq_disk_io_event>();
+  auto io = make_event<nq_disk_io_event>();
   io.bytes = 8192;
   io.duration_ns = 150 * kUs;
   p.fire_disk_read(io);
@@ -202,13 +195,13 @@ void fire_storage(PluginUnderTest& p) {
   io.duration_ns = 400 * kUs;
   p.fire_disk_write(io);
 
-  auto wal = event<nq_wal_write_event>();
+  auto wal = make_event<nq_wal_write_event>();
   wal.bytes = 4096;
   p.fire_wal_write(wal);
-  auto segment = event<nq_wal_segment_event>();
+  auto segment = make_event<nq_wal_segment_event>();
   segment.segment_number = 7;
   p.fire_wal_segment(segment);
-  auto fsync = event<nq_wal_fsync_event>();
+  auto fsync = make_event<nq_wal_fsync_event>();
   fsync.duration_ns = 800 * kUs;  // le="0.001"
   p.fire_wal_fsync(fsync);
   fsync.duration_ns = 30 * kMs;  // le="0.05"
@@ -219,52 +212,52 @@ void fire_indexes(PluginUnderTest& p) {
   const std::pair<std::string_view, std::string_view> indexes[] = {
       {"orders", "orders_pkey"}, {"accounts", "accounts_email_idx"}, {"orders", "orders_tmp_idx"}};
   for (const auto& [table, index] : indexes) {
-    auto e = event<nq_index_event>();
-    e.table = str(table);
-    e.index = str(index);
+    auto e = make_event<nq_index_event>();
+    e.table = to_nq_str(table);
+    e.index = to_nq_str(index);
     p.fire_index_created(e);
   }
-  auto scan = event<nq_index_scan_event>();
-  scan.table = str("orders");
-  scan.index = str("orders_pkey");
+  auto scan = make_event<nq_index_scan_event>();
+  scan.table = to_nq_str("orders");
+  scan.index = to_nq_str("orders_pkey");
   scan.hit = 1;
   scan.rows_read = 1;
   p.fire_index_scan(scan);
   scan.rows_read = 25;
   p.fire_index_scan(scan);
-  scan.table = str("accounts");
-  scan.index = str("accounts_email_idx");
+  scan.table = to_nq_str("accounts");
+  scan.index = to_nq_str("accounts_email_idx");
   scan.hit = 0;
   scan.rows_read = 0;
   p.fire_index_scan(scan);
-  auto dropped = event<nq_index_event>();
-  dropped.table = str("orders");
-  dropped.index = str("orders_tmp_idx");
+  auto dropped = make_event<nq_index_event>();
+  dropped.table = to_nq_str("orders");
+  dropped.index = to_nq_str("orders_tmp_idx");
   p.fire_index_dropped(dropped);
 }
 
 void fire_websocket(PluginUnderTest& p) {
-  auto connect = event<nq_ws_connection_event>();
+  auto connect = make_event<nq_ws_connection_event>();
   for (const uint64_t id : {101u, 102u}) {
     connect.connection_id = id;
     p.fire_ws_connect(connect);
   }
-  auto send = event<nq_ws_message_event>();
+  auto send = make_event<nq_ws_message_event>();
   send.connection_id = 101;
   send.bytes = 256;
   send.latency_ns = 300 * kUs;  // le="0.0005"
-  send.channel = str("orders.updates");
+  send.channel = to_nq_str("orders.updates");
   p.fire_ws_send(send);
   send.bytes = 1024;
   send.latency_ns = 20 * kMs;  // le="0.025"
   p.fire_ws_send(send);
-  auto receive = event<nq_ws_message_event>();
+  auto receive = make_event<nq_ws_message_event>();
   receive.connection_id = 101;
   receive.bytes = 64;
-  receive.channel = str("orders.updates");
+  receive.channel = to_nq_str("orders.updates");
   p.fire_ws_receive(receive);
 
-  auto drop = event<nq_ws_drop_event>();
+  auto drop = make_event<nq_ws_drop_event>();
   drop.connection_id = 102;
   drop.reason = NQ_WS_DROP_QUEUE_FULL;
   drop.messages = 5;
@@ -273,21 +266,21 @@ void fire_websocket(PluginUnderTest& p) {
   drop.messages = 2;
   p.fire_ws_drop(drop);
 
-  auto channel = event<nq_ws_channel_event>();
+  auto channel = make_event<nq_ws_channel_event>();
   channel.connection_id = 101;
-  channel.channel = str("orders.updates");
+  channel.channel = to_nq_str("orders.updates");
   channel.subscribers = 1;
   p.fire_ws_subscribe(channel);
   channel.connection_id = 102;
   channel.subscribers = 2;
   p.fire_ws_subscribe(channel);
-  channel.channel = str("prices");
+  channel.channel = to_nq_str("prices");
   channel.subscribers = 1;
   p.fire_ws_subscribe(channel);
   channel.subscribers = 0;
   p.fire_ws_unsubscribe(channel);
 
-  auto stream = event<nq_ws_stream_event>();
+  auto stream = make_event<nq_ws_stream_event>();
   stream.stream_id = 7;
   stream.connection_id = 101;
   p.fire_ws_stream_start(stream);
@@ -298,7 +291,7 @@ void fire_websocket(PluginUnderTest& p) {
   stream.duration_ns = 2 * kS;  // le="5"
   p.fire_ws_stream_end(stream);
 
-  auto backpressure = event<nq_ws_backpressure_event>();
+  auto backpressure = make_event<nq_ws_backpressure_event>();
   backpressure.connection_id = 101;
   backpressure.paused = 1;
   p.fire_ws_backpressure(backpressure);
@@ -307,7 +300,7 @@ void fire_websocket(PluginUnderTest& p) {
   backpressure.paused = 0;
   p.fire_ws_backpressure(backpressure);
 
-  auto disconnect = event<nq_ws_disconnect_event>();
+  auto disconnect = make_event<nq_ws_disconnect_event>();
   disconnect.connection_id = 102;
   disconnect.reason = NQ_WS_DISCONNECT_TIMEOUT;
   disconnect.duration_ns = 60 * kS;
@@ -327,7 +320,7 @@ void fire_gauges_errors_quantum(PluginUnderTest& p) {
       {NQ_GAUGE_STORAGE_SIZE_BYTES, 536870912000.5},
   };
   for (const auto& [gauge, value] : gauges) {
-    auto e = event<nq_gauge_sample_event>();
+    auto e = make_event<nq_gauge_sample_event>();
     e.gauge = gauge;
     e.value = value;
     p.fire_gauge_sample(e);
@@ -335,17 +328,17 @@ void fire_gauges_errors_quantum(PluginUnderTest& p) {
   const std::pair<std::string_view, std::string_view> errors[] = {
       {"storage", "checksum_mismatch"}, {"network", "connection_reset"}, {"storage", "enospc"}};
   for (const auto& [subsystem, type] : errors) {
-    auto e = event<nq_error_event>();
-    e.subsystem = str(subsystem);
-    e.error_type = str(type);
+    auto e = make_event<nq_error_event>();
+    e.subsystem = to_nq_str(subsystem);
+    e.error_type = to_nq_str(type);
     p.fire_error(e);
   }
-  auto quantum = event<nq_quantum_operation_event>();
-  quantum.operation = str("grover_search");
+  auto quantum = make_event<nq_quantum_operation_event>();
+  quantum.operation = to_nq_str("grover_search");
   quantum.succeeded = 1;
   quantum.duration_ns = 40 * kMs;  // le="0.05"
   p.fire_quantum_operation(quantum);
-  quantum.operation = str("annealing");
+  quantum.operation = to_nq_str("annealing");
   quantum.succeeded = 0;
   quantum.duration_ns = 2 * kS;  // le="5"
   p.fire_quantum_operation(quantum);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/nq_host.h"
 #include "nq/testing/http_client.hpp"
 #include "store/process_metrics.hpp"
@@ -16,19 +17,11 @@
 
 namespace {
 
+using nq::make_event;
+using nq::to_nq_str;
+
 using nq::testing::http_get;
 using nq::testing::sample_value;
-
-nq_str str(const std::string& s) {
-  return {s.data(), s.size()};
-}
-
-template <class Event>
-Event make() {
-  Event e{};
-  e.struct_size = sizeof e;
-  return e;
-}
 
 class HostileEngine : public ::testing::Test {
  protected:
@@ -80,25 +73,25 @@ bool promtool_accepts(const std::string& text) {
 }
 
 TEST_F(HostileEngine, MalformedStringsAreSanitizedAndEscaped) {
-  auto error = make<nq_error_event>();
+  auto error = make_event<nq_error_event>();
   const std::string quoted = "we\"ird\\sub\nsystem", not_utf8 = "\xff\xfe\xc3";
-  error.subsystem = str(quoted);
-  error.error_type = str(not_utf8);
+  error.subsystem = to_nq_str(quoted);
+  error.error_type = to_nq_str(not_utf8);
   nq_host_error(host_, &error);
   error.subsystem = {nullptr, 12};  // NULL with a length
   error.error_type = {"", 0};
   nq_host_error(host_, &error);
-  auto lock = make<nq_lock_wait_event>();
+  auto lock = make_event<nq_lock_wait_event>();
   const std::string huge(100'000, 'r');
-  lock.resource = str(huge);
+  lock.resource = to_nq_str(huge);
   lock.lock_type = 1234;  // out of range: folds into "other"
   lock.wait_ns = 1'000;
   nq_host_lock_wait_end(host_, &lock);
-  auto begin = make<nq_query_begin_event>();
+  auto begin = make_event<nq_query_begin_event>();
   const std::string digest = "d1",
                     raw = "SELECT * FROM users WHERE password = 'hunter2' AND id = 42";
-  begin.digest = str(digest);
-  begin.normalized_text = str(raw);  // a buggy engine sends the raw statement
+  begin.digest = to_nq_str(digest);
+  begin.normalized_text = to_nq_str(raw);  // a buggy engine sends the raw statement
   nq_host_query_begin(host_, &begin);
 
   const std::string text = scrape();
@@ -134,65 +127,65 @@ TEST_F(HostileEngine, AMillionDistinctValuesPerLabelStayBoundedAndExact) {
   const Flood floods[] = {
       {"neuroquantum_query_errors_total", 64, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_query_end_event>();
+         auto e = make_event<nq_query_end_event>();
          e.status = NQ_QUERY_ERROR;
-         e.error_type = str(v);
+         e.error_type = to_nq_str(v);
          nq_host_query_end(h, &e);
        }},
       {"neuroquantum_query_digest_calls_total", 250, 1,
        [](nq_host* h, const std::string& v) {
-         auto b = make<nq_query_begin_event>();
-         b.digest = str(v);
-         b.normalized_text = str(v);
+         auto b = make_event<nq_query_begin_event>();
+         b.digest = to_nq_str(v);
+         b.normalized_text = to_nq_str(v);
          nq_host_query_begin(h, &b);
-         auto e = make<nq_query_end_event>();
-         e.digest = str(v);
+         auto e = make_event<nq_query_end_event>();
+         e.digest = to_nq_str(v);
          nq_host_query_end(h, &e);
        }},
       {"neuroquantum_connection_errors_total", 32, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_connection_error_event>();
-         e.reason = str(v);
+         auto e = make_event<nq_connection_error_event>();
+         e.reason = to_nq_str(v);
          nq_host_connection_error(h, &e);
        }},
       {"neuroquantum_websocket_channel_subscribers", 100, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_ws_channel_event>();
-         e.channel = str(v);
+         auto e = make_event<nq_ws_channel_event>();
+         e.channel = to_nq_str(v);
          nq_host_ws_subscribe(h, &e);
        }},
       {"neuroquantum_websocket_connection_dropped_messages_total", 100, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_ws_drop_event>();
+         auto e = make_event<nq_ws_drop_event>();
          e.connection_id = std::stoull(v.substr(1));
          e.messages = 1;
          nq_host_ws_drop(h, &e);
        }},
       {"neuroquantum_lock_resource_wait_seconds_total", 100, NQ_LOCK_TYPE_COUNT,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_lock_wait_event>();
-         e.resource = str(v);
+         auto e = make_event<nq_lock_wait_event>();
+         e.resource = to_nq_str(v);
          e.wait_ns = 1'000'000'000;  // 1 s: the family sums to the number of events
          nq_host_lock_wait_end(h, &e);
        }},
       {"neuroquantum_index_scans_total", 1000, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_index_scan_event>();
-         e.table = str(v);
-         e.index = str(v);
+         auto e = make_event<nq_index_scan_event>();
+         e.table = to_nq_str(v);
+         e.index = to_nq_str(v);
          nq_host_index_scan(h, &e);
        }},
       {"neuroquantum_errors_total", 128, 1,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_error_event>();
-         e.subsystem = str(v);
-         e.error_type = str(v);
+         auto e = make_event<nq_error_event>();
+         e.subsystem = to_nq_str(v);
+         e.error_type = to_nq_str(v);
          nq_host_error(h, &e);
        }},
       {"neuroquantum_quantum_operations_total", 32, 2,
        [](nq_host* h, const std::string& v) {
-         auto e = make<nq_quantum_operation_event>();
-         e.operation = str(v);
+         auto e = make_event<nq_quantum_operation_event>();
+         e.operation = to_nq_str(v);
          nq_host_quantum_operation(h, &e);
        }},
   };

@@ -112,6 +112,10 @@ void table_begin(nq_plugin_instance* which, nq_thread_slot, const nq_query_begin
 }
 
 TEST(HookDispatcher, ReplaceSwapsTablesUnderLoadAndNoCallReachesTheOldOneAfter) {
+  g_old_calls = 0;  // the counters are global: a repeated run starts afresh
+  g_new_calls = 0;
+  g_old_retired = false;
+  g_calls_after_retire = 0;
   const nq_hook_table plugin = table_with(&table_begin);
   int marker = 0;
   const Binding old_binding = make_binding(plugin, nullptr);

@@ -1,5 +1,6 @@
 // nq_abi_cpp.hpp - C++ helpers for the C ABI of nq_plugin_abi.h: nq_str to
-// and from std::string_view, the error-buffer convention, the label names of
+// and from std::string_view, events with their struct_size, the error-buffer
+// convention, the label names of
 // the ABI's lists and the metric each sampled gauge sets. Header-only; depends on the C header and
 // the standard library only.
 //
@@ -24,6 +25,15 @@ inline constexpr std::string_view to_string_view(nq_str s) noexcept {
 // An nq_str that points into `s` (valid as long as `s`'s characters are).
 inline constexpr nq_str to_nq_str(std::string_view s) noexcept {
   return {s.data(), s.size()};
+}
+
+// A zeroed versioned struct (an event, services, options) whose struct_size
+// says it is this version's: nq::make_event<nq_query_end_event>().
+template <class Struct>
+constexpr Struct make_event() noexcept {
+  Struct s{};
+  s.struct_size = sizeof s;
+  return s;
 }
 
 // Writes `message` into a caller's error buffer (err, err_cap), the ABI's
