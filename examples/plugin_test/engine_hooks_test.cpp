@@ -27,7 +27,8 @@ TEST(EngineHooks, WalFsyncIsReportedOnceWithItsDuration) {
   EXPECT_CALL(plugin, wal_fsync(_, Pointee(Field(&nq_wal_fsync_event::duration_ns, 1'500'000u))))
       .Times(1);
   nq::testing::PluginUnderTest engine;
-  ASSERT_EQ(engine.load_mock(plugin, NQ_MOCK_PLUGIN), "");
+  std::string error;
+  ASSERT_TRUE(engine.load_mock(plugin, NQ_MOCK_PLUGIN, error)) << error;
   wal_fsync_done(engine.host(), 1'500'000);
   engine.unload();
 }

@@ -37,7 +37,8 @@ TEST(SlowQueries, OnlyStatementsOverTheThresholdCount) {
   // line is allowed; the last matching expectation wins).
   EXPECT_CALL(engine.engine(), Log(_, _)).Times(AnyNumber());
   EXPECT_CALL(engine.engine(), Log(NQ_LOG_INFO, HasSubstr("serving http://"))).Times(1);
-  ASSERT_EQ(engine.load(NQ_PLUGIN), "");
+  std::string error;
+  ASSERT_TRUE(engine.load(NQ_PLUGIN, error)) << error;
 
   run_statement(engine, NQ_QUERY_SELECT, 100'000'000);    // 0.1 s
   run_statement(engine, NQ_QUERY_SELECT, 2'000'000'000);  // 2 s: slow

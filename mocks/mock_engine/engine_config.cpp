@@ -62,7 +62,8 @@ void flatten_settings(const toml::table& table, const std::string& prefix,
   }
 }
 
-void read_engine(const Reader& r, const toml::table& root, EngineConfig& config) {
+bool read_engine(const Reader& r, const toml::table& root, EngineConfig& config,
+                 std::string& error) {
   const toml::node_view engine = root["engine"];
   if (const auto* name = engine["name"].as_string()) config.name = name->get();
   if (const auto* level = engine["log_level"].node()) {
@@ -71,23 +72,28 @@ void read_engine(const Reader& r, const toml::table& root, EngineConfig& config)
     for (; index < kLogLevelNames.size() && kLogLevelNames[index] != text; ++index) {
     }
     if (index == kLogLevelNames.size()) {
-      r.fail(level->source(), "engine.log_level",
-             "unknown level '" + text + "' (trace, debug, info, warn or error)");
+      return r.fail(level->source(), "engine.log_level",
+                    "unknown level '" + text + "' (trace, debug, info, warn or error)", error);
     }
     config.log_level = index;
   }
   if (const auto* slots = engine["thread_slots"].node()) {
-    config.thread_slots = r.integer_in(*slots, "engine.thread_slots", 1, 256);
+    const auto count = r.integer_in(*slots, "engine.thread_slots", 1, 256, error);
+    if (!count) return false;
+    config.thread_slots = *count;
   }
+  return true;
 }
 
-void read_plugin(const Reader& r, const toml::table& root, EngineConfig& config) {
+bool read_plugin(const Reader& r, const toml::table& root, EngineConfig& config,
+                 std::string& error) {
   const auto* metrics = root["plugins"]["metrics"].as_table();
-  if (metrics == nullptr) return;
+  if (metrics == nullptr) return true;
   PluginConfig plugin;
   const auto* path = (*metrics)["path"].as_string();
   if (path == nullptr || path->get().empty()) {
-    r.fail(metrics->source(), "plugins.metrics.path", "missing: the path of libnq_metrics.so");
+    return r.fail(metrics->source(), "plugins.metrics.path",
+                  "missing: the path of libnq_metrics.so", error);
   }
   std::filesystem::path p(path->get());
   if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
@@ -96,49 +102,66 @@ void read_plugin(const Reader& r, const toml::table& root, EngineConfig& config)
     flatten_settings(*settings, "", plugin.settings);
   }
   config.plugin = std::move(plugin);
+  return true;
 }
 
-void read_workload(const Reader& r, const toml::table& root, WorkloadConfig& workload) {
+bool read_workload(const Reader& r, const toml::table& root, WorkloadConfig& workload,
+                   std::string& error) {
   const toml::node_view w = root["workload"];
   if (const auto* threads = w["threads"].node()) {
-    workload.threads = r.integer_in(*threads, "workload.threads", 1, 256);
+    const auto count = r.integer_in(*threads, "workload.threads", 1, 256, error);
+    if (!count) return false;
+    workload.threads = *count;
   }
   if (const auto* qps = w["queries_per_second"].node()) {
-    workload.queries_per_second = r.number_in(*qps, "workload.queries_per_second", 0, 10'000'000);
+    const auto rate = r.number_in(*qps, "workload.queries_per_second", 0, 10'000'000, error);
+    if (!rate) return false;
+    workload.queries_per_second = *rate;
   }
   if (const auto* mix = w["mix"].as_table()) {
     uint32_t total = 0;
     for (size_t t = 0; t < NQ_QUERY_TYPE_COUNT; ++t) {
-      const auto* weight = mix->get(kQueryTypeNames[t]);
-      workload.mix[t] =
-          weight != nullptr
-              ? r.integer_in(*weight, "workload.mix." + std::string(kQueryTypeNames[t]), 0,
-                             1'000'000)
-              : 0;
+      workload.mix[t] = 0;
+      if (const auto* weight = mix->get(kQueryTypeNames[t])) {
+        const auto value = r.integer_in(*weight, "workload.mix." + std::string(kQueryTypeNames[t]),
+                                        0, 1'000'000, error);
+        if (!value) return false;
+        workload.mix[t] = *value;
+      }
       total += workload.mix[t];
     }
-    if (total == 0) r.fail(mix->source(), "workload.mix", "at least one weight must be above 0");
+    if (total == 0) {
+      return r.fail(mix->source(), "workload.mix", "at least one weight must be above 0", error);
+    }
   }
   if (const auto* faults = w["faults"].as_array()) {
-    workload.faults = r.faults(*faults, "workload.faults");
+    const auto set = r.faults(*faults, "workload.faults", error);
+    if (!set) return false;
+    workload.faults = *set;
   }
+  return true;
 }
 
 }  // namespace
 
-EngineConfig parse_config(const std::string& text, const std::string& file) {
+std::optional<EngineConfig> parse_config(const std::string& text, const std::string& file,
+                                         std::string& error) {
   const Reader reader(file, kKnownKeys);
-  const toml::table root = reader.parse(text);
+  const auto root = reader.parse(text, error);
+  if (!root) return std::nullopt;
   EngineConfig config;
   config.file = file;
-  read_engine(reader, root, config);
-  read_plugin(reader, root, config);
-  read_workload(reader, root, config.workload);
+  if (!read_engine(reader, *root, config, error) || !read_plugin(reader, *root, config, error) ||
+      !read_workload(reader, *root, config.workload, error)) {
+    return std::nullopt;
+  }
   return config;
 }
 
-EngineConfig load_config(const std::string& file) {
-  return parse_config(read_file(file, "config file"), file);
+std::optional<EngineConfig> load_config(const std::string& file, std::string& error) {
+  const auto text = read_file(file, "config file", error);
+  if (!text) return std::nullopt;
+  return parse_config(*text, file, error);
 }
 
 }  // namespace nq::mock

@@ -9,19 +9,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "fault_profiles.hpp"
 #include "nq/nq_plugin_abi.h"
 
 namespace nq::mock {
-
-// A config problem; what() reads "FILE:LINE:COLUMN: KEY: problem".
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct PluginConfig {
   std::string path;  // absolute, or relative to the config file's directory resolved
@@ -46,10 +39,13 @@ struct EngineConfig {
   WorkloadConfig workload;
 };
 
-// Reads and validates the file; throws ConfigError.
-EngineConfig load_config(const std::string& file);
+// Reads and validates the file; on a problem returns nullopt and sets `error`
+// to "FILE:LINE:COLUMN: KEY: problem" ("FILE: cannot read the config file"
+// when it cannot be read).
+std::optional<EngineConfig> load_config(const std::string& file, std::string& error);
 
 // Same, from text; `file` is used in messages and to resolve relative paths.
-EngineConfig parse_config(const std::string& text, const std::string& file);
+std::optional<EngineConfig> parse_config(const std::string& text, const std::string& file,
+                                         std::string& error);
 
 }  // namespace nq::mock

@@ -160,22 +160,20 @@ bool load_plugin(nq_host* host, const std::string& path, EngineServices& service
 // (possibly new) settings. A bad config changes nothing.
 void reload_plugin(nq_host* host, const Options& options, EngineServices& services,
                    const std::string& why) {
-  EngineConfig config;
-  try {
-    config = nq::mock::load_config(options.config);
-  } catch (const nq::mock::ConfigError& e) {
-    services.log(NQ_LOG_ERROR,
-                 why + ": config not reloaded, keeping the running plugin: " + e.what());
+  std::string error;
+  const auto config = nq::mock::load_config(options.config, error);
+  if (!config) {
+    services.log(NQ_LOG_ERROR, why + ": config not reloaded, keeping the running plugin: " + error);
     return;
   }
-  if (!config.plugin && !options.plugin) {
+  if (!config->plugin && !options.plugin) {
     services.log(NQ_LOG_WARN,
                  why + ": no [plugins.metrics] in the config; keeping " + describe_plugin(host));
     return;
   }
-  const std::string path = options.plugin ? *options.plugin : config.plugin->path;
-  services.replace_settings(config.plugin ? config.plugin->settings
-                                          : std::map<std::string, std::string>{});
+  const std::string path = options.plugin ? *options.plugin : config->plugin->path;
+  services.replace_settings(config->plugin ? config->plugin->settings
+                                           : std::map<std::string, std::string>{});
   const std::string before = describe_plugin(host);
   char err[1024] = "";
   const nq_status status = nq_host_reload(host, path.c_str(), err, sizeof err);
@@ -242,13 +240,13 @@ int main(int argc, char** argv) {
                stderr);
     return 2;
   }
-  EngineConfig config;
-  try {
-    config = nq::mock::load_config(options->config);
-  } catch (const nq::mock::ConfigError& e) {
-    std::fprintf(stderr, "nq-mock-engine: config error: %s\n", e.what());
+  std::string error;
+  auto loaded = nq::mock::load_config(options->config, error);
+  if (!loaded) {
+    std::fprintf(stderr, "nq-mock-engine: config error: %s\n", error.c_str());
     return 2;
   }
+  EngineConfig config = std::move(*loaded);
   if (options->plugin) {
     if (!config.plugin) config.plugin.emplace();
     config.plugin->path = *options->plugin;
@@ -256,10 +254,9 @@ int main(int argc, char** argv) {
   config.workload.faults |= options->faults;
   std::optional<nq::mock::Scenario> scenario;
   if (options->scenario) {
-    try {
-      scenario = nq::mock::load_scenario(*options->scenario, config.workload);
-    } catch (const nq::mock::ConfigError& e) {
-      std::fprintf(stderr, "nq-mock-engine: scenario error: %s\n", e.what());
+    scenario = nq::mock::load_scenario(*options->scenario, config.workload, error);
+    if (!scenario) {
+      std::fprintf(stderr, "nq-mock-engine: scenario error: %s\n", error.c_str());
       return 2;
     }
   }

@@ -46,9 +46,11 @@ struct Scenario {
 };
 
 // Reads a scenario; each phase starts from `base` (the config's workload).
-// Throws ConfigError ("FILE:LINE:COLUMN: KEY: problem").
-Scenario parse_scenario(const std::string& text, const std::string& file,
-                        const WorkloadConfig& base);
-Scenario load_scenario(const std::string& file, const WorkloadConfig& base);
+// On a problem returns nullopt and sets `error` to "FILE:LINE:COLUMN: KEY:
+// problem" ("FILE: cannot read the scenario file" when it cannot be read).
+std::optional<Scenario> parse_scenario(const std::string& text, const std::string& file,
+                                       const WorkloadConfig& base, std::string& error);
+std::optional<Scenario> load_scenario(const std::string& file, const WorkloadConfig& base,
+                                      std::string& error);
 
 }  // namespace nq::mock

@@ -69,35 +69,42 @@ bool has_kind(const toml::node& node, Kind kind) {
 
 }  // namespace
 
-std::string read_file(const std::string& file, std::string_view what) {
+std::optional<std::string> read_file(const std::string& file, std::string_view what,
+                                     std::string& error) {
   std::ifstream in(file);
-  if (!in) throw ConfigError(file + ": cannot read the " + std::string(what));
+  if (!in) {
+    error = file + ": cannot read the " + std::string(what);
+    return std::nullopt;
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-toml::table Reader::parse(const std::string& text) const {
+std::optional<toml::table> Reader::parse(const std::string& text, std::string& error) const {
   toml::table root;
   try {
     root = toml::parse(text, file_);
   } catch (const toml::parse_error& e) {
-    fail(e.source(), "", "syntax error: " + std::string(e.description()));
+    fail(e.source(), "", "syntax error: " + std::string(e.description()), error);
+    return std::nullopt;
   }
-  check_keys(root, "");
+  if (!check_keys(root, "", error)) return std::nullopt;
   return root;
 }
 
-void Reader::fail(const toml::source_region& where, std::string_view key,
-                  const std::string& problem) const {
+bool Reader::fail(const toml::source_region& where, std::string_view key,
+                  const std::string& problem, std::string& error) const {
   std::ostringstream out;
   out << file_ << ':' << where.begin.line << ':' << where.begin.column << ": ";
   if (!key.empty()) out << key << ": ";
   out << problem;
-  throw ConfigError(out.str());
+  error = out.str();
+  return false;
 }
 
-void Reader::check_keys(const toml::table& table, const std::string& prefix) const {
+bool Reader::check_keys(const toml::table& table, const std::string& prefix,
+                        std::string& error) const {
   for (const auto& [k, node] : table) {
     const std::string path =
         prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
@@ -105,48 +112,58 @@ void Reader::check_keys(const toml::table& table, const std::string& prefix) con
     for (const KeySpec& s : keys_) {
       if (s.path == path) spec = &s;
     }
-    if (spec == nullptr) fail(k.source(), path, "unknown key");
+    if (spec == nullptr) return fail(k.source(), path, "unknown key", error);
     if (!has_kind(node, spec->kind)) {
-      fail(node.source(), path,
-           "expected " + std::string(kind_name(spec->kind)) + ", got " +
-               std::string(type_name(node)));
+      return fail(node.source(), path,
+                  "expected " + std::string(kind_name(spec->kind)) + ", got " +
+                      std::string(type_name(node)),
+                  error);
     }
-    if (spec->kind == Kind::table) check_keys(*node.as_table(), path);
+    if (spec->kind == Kind::table && !check_keys(*node.as_table(), path, error)) return false;
     if (spec->kind == Kind::table_array) {
-      for (const toml::node& entry : *node.as_array()) check_keys(*entry.as_table(), path);
+      for (const toml::node& entry : *node.as_array()) {
+        if (!check_keys(*entry.as_table(), path, error)) return false;
+      }
     }
   }
+  return true;
 }
 
-uint32_t Reader::integer_in(const toml::node& node, std::string_view key, int64_t lo,
-                            int64_t hi) const {
+std::optional<uint32_t> Reader::integer_in(const toml::node& node, std::string_view key, int64_t lo,
+                                           int64_t hi, std::string& error) const {
   const int64_t v = node.as_integer()->get();
   if (v < lo || v > hi) {
     fail(node.source(), key,
          "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-             std::to_string(v));
+             std::to_string(v),
+         error);
+    return std::nullopt;
   }
   return static_cast<uint32_t>(v);
 }
 
-double Reader::number_in(const toml::node& node, std::string_view key, double lo, double hi) const {
+std::optional<double> Reader::number_in(const toml::node& node, std::string_view key, double lo,
+                                        double hi, std::string& error) const {
   const double v = node.value<double>().value_or(lo - 1);
   if (!(v >= lo && v <= hi)) {
     std::ostringstream range;
     range << "must be between " << lo << " and " << hi;
-    fail(node.source(), key, range.str());
+    fail(node.source(), key, range.str(), error);
+    return std::nullopt;
   }
   return v;
 }
 
-FaultSet Reader::faults(const toml::array& names, std::string_view key) const {
+std::optional<FaultSet> Reader::faults(const toml::array& names, std::string_view key,
+                                       std::string& error) const {
   FaultSet set;
   for (const toml::node& item : names) {
     const std::string name = item.as_string()->get();
     const auto fault = fault_by_name(name);
     if (!fault) {
       fail(item.source(), key,
-           "unknown fault profile '" + name + "' (nq-mock-engine --help lists them)");
+           "unknown fault profile '" + name + "' (nq-mock-engine --help lists them)", error);
+      return std::nullopt;
     }
     set.set(static_cast<size_t>(*fault));
   }

@@ -507,8 +507,8 @@ bool update_requested() {
 // /metrics of a freshly loaded golden plugin after the script, with `accept`.
 nq::testing::HttpReply scrape_after_script(const std::string& accept) {
   PluginUnderTest plugin(nq::testing::Settings{{"slow_query_seconds", "1"}});
-  const std::string error = plugin.load(NQ_GOLDEN_PLUGIN_PATH);
-  if (!error.empty()) {
+  std::string error;
+  if (!plugin.load(NQ_GOLDEN_PLUGIN_PATH, error)) {
     ADD_FAILURE() << "loading the golden plugin: " << error;
     return {};
   }

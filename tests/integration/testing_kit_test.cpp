@@ -37,7 +37,8 @@ TEST(TestingKit, MockPluginReceivesTheEnginesHookCallsThroughTheHost) {
       .Times(1);
   EXPECT_CALL(plugin, deadlock(_, IsNull())).Times(1);
   PluginUnderTest engine;
-  ASSERT_EQ(engine.load_mock(plugin, NQ_MOCK_PLUGIN_PATH), "");
+  std::string error;
+  ASSERT_TRUE(engine.load_mock(plugin, NQ_MOCK_PLUGIN_PATH, error)) << error;
   lock_manager_wait_ended(engine.host(), "table:orders", 5000);
   nq_host_deadlock(engine.host(), nullptr);
   engine.unload();
@@ -45,7 +46,8 @@ TEST(TestingKit, MockPluginReceivesTheEnginesHookCallsThroughTheHost) {
 
 TEST(TestingKit, MockPluginWithoutItsTargetRefusesToLoad) {
   PluginUnderTest engine;
-  const std::string error = engine.load(NQ_MOCK_PLUGIN_PATH);
+  std::string error;
+  EXPECT_FALSE(engine.load(NQ_MOCK_PLUGIN_PATH, error));
   EXPECT_NE(error.find("no HookReceiver to forward to"), std::string::npos) << error;
 }
 
@@ -55,12 +57,12 @@ TEST(TestingKit, ParsesAnExpositionIntoSamples) {
       "# HELP x_total X.\n# TYPE x_total counter\n"
       "x_total{a=\"1\",b=\"q\\\"uo\\\\te\\n\"} 3\nx_total{a=\"2\"} 4.5 1700000000000\n"
       "y NaN\nz +Inf\n",
-      &error);
+      error);
   ASSERT_TRUE(samples) << error;
   EXPECT_EQ(nq::testing::value_of(*samples, "x_total", {{"a", "1"}, {"b", "q\"uo\\te\n"}}), 3);
   EXPECT_EQ(nq::testing::sum_of(*samples, "x_total"), 7.5);
   EXPECT_FALSE(nq::testing::value_of(*samples, "x_total", {{"a", "3"}}));
-  EXPECT_FALSE(nq::testing::parse_exposition("x{a=\"1\" 3\n", &error));
+  EXPECT_FALSE(nq::testing::parse_exposition("x{a=\"1\" 3\n", error));
   EXPECT_EQ(error, "line 1: 'x{a=\"1\" 3'");
 }
 

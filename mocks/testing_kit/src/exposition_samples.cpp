@@ -72,7 +72,7 @@ std::optional<double> read_value(std::string_view text) {
 
 }  // namespace
 
-std::optional<Samples> parse_exposition(std::string_view text, std::string* error) {
+std::optional<Samples> parse_exposition(std::string_view text, std::string& error) {
   Samples samples;
   size_t line_number = 0;
   while (!text.empty()) {
@@ -93,9 +93,7 @@ std::optional<Samples> parse_exposition(std::string_view text, std::string* erro
       value = read_value(rest.substr(0, rest.find(' ')));  // a timestamp may follow
     }
     if (!value) {
-      if (error != nullptr) {
-        *error = "line " + std::to_string(line_number) + ": '" + std::string(line) + "'";
-      }
+      error = "line " + std::to_string(line_number) + ": '" + std::string(line) + "'";
       return std::nullopt;
     }
     sample.value = *value;

@@ -12,6 +12,20 @@ namespace nq::testing {
 using ::testing::_;
 using ::testing::Invoke;
 
+namespace {
+
+// Calls nq_host_load or nq_host_reload; on failure sets `error` to the host
+// runtime's message.
+bool call_host(nq_status (*call)(nq_host*, const char*, char*, size_t), nq_host* host,
+               const std::string& plugin_path, std::string& error) {
+  char err[1024] = {};
+  if (call(host, plugin_path.c_str(), err, sizeof err) == NQ_OK) return true;
+  error = err;
+  return false;
+}
+
+}  // namespace
+
 PluginUnderTest::PluginUnderTest(std::map<std::string, std::string> settings, uint32_t thread_slots)
     : settings_(std::move(settings)), engine_(thread_slots) {
   settings_.try_emplace("listen", "127.0.0.1:0");
@@ -38,24 +52,22 @@ PluginUnderTest::~PluginUnderTest() {
   nq_host_destroy(host_);
 }
 
-std::string PluginUnderTest::load(const std::string& plugin_path) {
-  char err[1024] = {};
-  return nq_host_load(host_, plugin_path.c_str(), err, sizeof err) == NQ_OK ? "" : err;
+bool PluginUnderTest::load(const std::string& plugin_path, std::string& error) {
+  return call_host(nq_host_load, host_, plugin_path, error);
 }
 
-std::string PluginUnderTest::load_mock(HookReceiver& receiver,
-                                       const std::string& mock_plugin_path) {
+bool PluginUnderTest::load_mock(HookReceiver& receiver, const std::string& mock_plugin_path,
+                                std::string& error) {
   char address[32];
   const auto end =
       std::to_chars(address, address + sizeof address, reinterpret_cast<uintptr_t>(&receiver), 16)
           .ptr;
   settings_[kMockPluginTargetSetting] = std::string(address, end);
-  return load(mock_plugin_path);
+  return load(mock_plugin_path, error);
 }
 
-std::string PluginUnderTest::reload(const std::string& plugin_path) {
-  char err[1024] = {};
-  return nq_host_reload(host_, plugin_path.c_str(), err, sizeof err) == NQ_OK ? "" : err;
+bool PluginUnderTest::reload(const std::string& plugin_path, std::string& error) {
+  return call_host(nq_host_reload, host_, plugin_path, error);
 }
 
 void PluginUnderTest::unload() {
@@ -87,7 +99,7 @@ Samples PluginUnderTest::scrape(const std::string& path) {
     return {};
   }
   std::string error;
-  auto samples = parse_exposition(reply.body, &error);
+  auto samples = parse_exposition(reply.body, error);
   if (!samples) {
     ADD_FAILURE() << "malformed exposition at " << error;
     return {};

@@ -1,8 +1,10 @@
 // Samples of a Prometheus text exposition (format 0.0.4), parsed, so that a
 // test asserts on (name, labels, value) instead of grepping text.
 //
-//   const Samples samples = parse_exposition(body).value();
-//   EXPECT_EQ(value_of(samples, "neuroquantum_queries_total",
+//   std::string error;
+//   const auto samples = parse_exposition(body, error);
+//   ASSERT_TRUE(samples) << error;
+//   EXPECT_EQ(value_of(*samples, "neuroquantum_queries_total",
 //                      {{"query_type", "select"}, {"status", "success"}}), 3);
 //
 // Thread-safety: pure functions.
@@ -23,9 +25,9 @@ struct Sample {
 };
 using Samples = std::vector<Sample>;
 
-// nullopt (and `error`, when given, says which line) when a line is not a
-// comment, a blank line or a valid sample.
-std::optional<Samples> parse_exposition(std::string_view text, std::string* error = nullptr);
+// nullopt when a line is not a comment, a blank line or a valid sample;
+// `error` then says which line ("line N: 'THE LINE'").
+std::optional<Samples> parse_exposition(std::string_view text, std::string& error);
 
 // The value of the sample with exactly this name and these labels.
 std::optional<double> value_of(const Samples& samples, std::string_view name,

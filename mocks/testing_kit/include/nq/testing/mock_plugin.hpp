@@ -5,7 +5,8 @@
 //   nq::testing::MockPlugin plugin;
 //   EXPECT_CALL(plugin, lock_wait_end(_, Pointee(Field(&nq_lock_wait_event::wait_ns, 5000))));
 //   nq::testing::PluginUnderTest engine;
-//   ASSERT_EQ(engine.load_mock(plugin), "");
+//   std::string error;
+//   ASSERT_TRUE(engine.load_mock(plugin, NQ_METRICS_MOCK_PLUGIN, error)) << error;
 //   my_engine_code_that_waits_for_a_lock(engine.host());
 //
 // load_mock() loads the kit's libnq_mock_plugin.so (a real plugin .so, loaded

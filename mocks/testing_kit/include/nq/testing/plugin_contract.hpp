@@ -122,8 +122,9 @@ class PluginContract : public ::testing::TestWithParam<PluginContractTarget> {
  protected:
   void SetUp() override {
     plugin_ = std::make_unique<PluginUnderTest>(GetParam().settings);
-    const std::string error = plugin_->load(GetParam().plugin_path);
-    ASSERT_EQ(error, "") << "the plugin does not load";
+    std::string error;
+    ASSERT_TRUE(plugin_->load(GetParam().plugin_path, error))
+        << "the plugin does not load: " << error;
   }
   PluginUnderTest& plugin() { return *plugin_; }
 

@@ -5,7 +5,8 @@
 // samples.
 //
 //   nq::testing::PluginUnderTest plugin(nq::testing::Settings{{"slow_query_seconds", "0.5"}});
-//   ASSERT_EQ(plugin.load("/usr/lib/nq/libnq_metrics.so"), "");
+//   std::string error;
+//   ASSERT_TRUE(plugin.load("/usr/lib/nq/libnq_metrics.so", error)) << error;
 //   nq_query_end_event end{};
 //   end.struct_size = sizeof end;
 //   end.duration_ns = 2'000'000'000;
@@ -49,13 +50,14 @@ class PluginUnderTest {
   // in log_lines().
   ::testing::NiceMock<MockEngineServices>& engine() { return engine_; }
 
-  // Each returns "" on success, else the host runtime's message.
-  std::string load(const std::string& plugin_path);
+  // Each returns false on failure and sets `error` to the host runtime's
+  // message.
+  bool load(const std::string& plugin_path, std::string& error);
   // Loads libnq_mock_plugin.so (`mock_plugin_path`: ${NQ_METRICS_MOCK_PLUGIN}
   // from find_package) forwarding every hook to `receiver` (a MockPlugin,
   // mock_plugin.hpp), which must outlive the load.
-  std::string load_mock(HookReceiver& receiver, const std::string& mock_plugin_path);
-  std::string reload(const std::string& plugin_path);
+  bool load_mock(HookReceiver& receiver, const std::string& mock_plugin_path, std::string& error);
+  bool reload(const std::string& plugin_path, std::string& error);
   void unload();
 
   void advance_clock(std::chrono::nanoseconds by) {
