@@ -31,11 +31,6 @@ constexpr uint32_t kDefaultThreadSlots = 64;
 constexpr std::chrono::seconds kDefaultQuiesceTimeout{5};
 constexpr size_t kPluginErrorCap = 512;
 
-// Sizes of the option and info structs of the first release, which callers
-// built against it still pass.
-constexpr size_t kOptionsSizeV1 = offsetof(nq_host_options, unload_policy);
-constexpr size_t kInfoSizeV1 = offsetof(nq_host_plugin_info, loaded_from);
-
 // One loaded, started plugin and the table the dispatcher calls.
 struct LoadedPlugin {
   PluginLibrary library;
@@ -43,11 +38,8 @@ struct LoadedPlugin {
   Binding binding{};
 
   const nq_plugin_descriptor& descriptor() const { return library.descriptor(); }
-  bool has_reload_finished() const {
-    return descriptor().struct_size >=
-               offsetof(nq_plugin_descriptor, reload_finished) + sizeof(void*) &&
-           descriptor().reload_finished != nullptr;
-  }
+  // (a descriptor of ABI 1.0 has none: the library reads it zero-filled)
+  bool has_reload_finished() const { return descriptor().reload_finished != nullptr; }
   void report_reload(nq_status status, const std::string& message, const std::string& previous,
                      uint64_t pause_ns) const {
     if (!has_reload_finished()) return;
@@ -103,8 +95,7 @@ struct nq_host {
         quiesce_timeout(options.quiesce_timeout_ns != 0
                             ? std::chrono::nanoseconds(options.quiesce_timeout_ns)
                             : std::chrono::nanoseconds(kDefaultQuiesceTimeout)),
-        never_unload(options.struct_size > kOptionsSizeV1 &&
-                     options.unload_policy == NQ_HOST_NEVER_UNLOAD),
+        never_unload(options.unload_policy == NQ_HOST_NEVER_UNLOAD),
         dispatcher(slots) {}
 
   void log(nq_log_level level, const std::string& message) const {
@@ -285,9 +276,10 @@ extern "C" {
 nq_host* nq_host_create(const nq_host_options* options) {
   std::string error;  // no error buffer: a NULL host says it failed
   return guarded("nq_host_create", error, static_cast<nq_host*>(nullptr), [&]() -> nq_host* {
-    if (options == nullptr || options->struct_size < kOptionsSizeV1 ||
-        options->services == nullptr ||
-        options->services->struct_size < sizeof(nq_engine_services) ||
+    nq_host_options local;
+    options = nq::read_versioned(options, NQ_FIRST_VERSION_SIZE(nq_host_options), local);
+    if (options == nullptr || options->services == nullptr ||
+        options->services->struct_size < NQ_FIRST_VERSION_SIZE(nq_engine_services) ||
         options->thread_slots > NQ_HOST_MAX_THREAD_SLOTS) {
       return nullptr;
     }
@@ -361,24 +353,25 @@ nq_status nq_host_unload(nq_host* host) {
 nq_status nq_host_plugin(const nq_host* host, nq_host_plugin_info* info) {
   std::string error;  // no error buffer
   return guarded("nq_host_plugin", error, NQ_ERR_INTERNAL, [&] {
-    if (host == nullptr || info == nullptr || info->struct_size < kInfoSizeV1) {
+    if (host == nullptr || info == nullptr ||
+        info->struct_size < NQ_FIRST_VERSION_SIZE(nq_host_plugin_info)) {
       return NQ_ERR_INVALID_ARGUMENT;
     }
     std::lock_guard lock(host->lifecycle_mutex);
     if (!host->plugin) return NQ_ERR_NOT_LOADED;
     const nq_plugin_descriptor& d = host->plugin->library.descriptor();
-    info->abi_version = d.abi_version;
-    info->name = d.name;
-    info->version = d.version;
-    info->build_id = d.build_id;
     const auto& library = host->plugin->library;
-    info->path = nq::to_nq_str(library.path());
-    if (info->struct_size >= sizeof(nq_host_plugin_info)) {
-      info->loaded_from = nq::to_nq_str(library.loaded_from());
-      info->mapped_name = nq::to_nq_str(library.mapped_name());
-      info->reloads = host->reloads;
-      info->resident_copies = static_cast<uint32_t>(host->resident.size());
-    }
+    nq_host_plugin_info full{};
+    full.abi_version = d.abi_version;
+    full.name = d.name;
+    full.version = d.version;
+    full.build_id = d.build_id;
+    full.path = nq::to_nq_str(library.path());
+    full.loaded_from = nq::to_nq_str(library.loaded_from());
+    full.mapped_name = nq::to_nq_str(library.mapped_name());
+    full.reloads = host->reloads;
+    full.resident_copies = static_cast<uint32_t>(host->resident.size());
+    nq::write_versioned(full, info);
     return NQ_OK;
   });
 }

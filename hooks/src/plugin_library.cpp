@@ -1,5 +1,7 @@
 #include "plugin_library.hpp"
 
+#include "nq/nq_abi_cpp.hpp"
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -17,8 +19,7 @@
 namespace nq::host::detail {
 namespace {
 
-// Size of an ABI 1.0 descriptor: everything up to and including `hooks`.
-constexpr uint32_t kMinDescriptorSize = offsetof(nq_plugin_descriptor, hooks) + sizeof(void*);
+constexpr uint32_t kMinDescriptorSize = NQ_FIRST_VERSION_SIZE(nq_plugin_descriptor);
 
 std::string version_text(uint32_t version) {
   return std::to_string(NQ_ABI_MAJOR_OF(version)) + "." + std::to_string(NQ_ABI_MINOR_OF(version));
@@ -50,7 +51,7 @@ nq_status check_descriptor(const nq_plugin_descriptor* d, const std::string& pat
                     " (the major versions must match)");
   }
   if (d->create == nullptr || d->start == nullptr || d->stop == nullptr || d->destroy == nullptr ||
-      d->hooks == nullptr || d->hooks->struct_size < offsetof(nq_hook_table, query_begin)) {
+      d->hooks == nullptr || d->hooks->struct_size < NQ_FIRST_VERSION_SIZE(nq_hook_table)) {
     return fail(error, NQ_ERR_ABI_MISMATCH,
                 "plugin '" + path +
                     "' returned a descriptor without create/start/stop/destroy or hook table");
@@ -137,7 +138,8 @@ nq_status PluginLibrary::open(const std::string& path, const nq_engine_services&
     close();
     return refused;
   }
-  descriptor_ = descriptor;
+  // Read as the ABI promises: fields of later minors than the plugin's are 0.
+  descriptor_ = nq::read_versioned(descriptor, kMinDescriptorSize, descriptor_copy_);
   path_ = path;
   return NQ_OK;
 }

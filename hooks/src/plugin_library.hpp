@@ -36,7 +36,8 @@ class PluginLibrary {
 
  private:
   boost::dll::shared_library library_;
-  const nq_plugin_descriptor* descriptor_ = nullptr;
+  const nq_plugin_descriptor* descriptor_ = nullptr;  // the plugin's, or descriptor_copy_
+  nq_plugin_descriptor descriptor_copy_{};
   std::string path_;
   std::string loaded_from_;
   std::string mapped_name_;

@@ -1,8 +1,11 @@
 /*
  * A plain C99 engine that loads the plugin with nothing but the ABI header and
  * dlopen: checks the version, creates and starts the plugin, calls every hook
- * once, scrapes /metrics over loopback and checks an exact value, then stops,
- * destroys and unloads it. Usage: load_plugin PATH/libnq_metrics.so
+ * once, scrapes /metrics over loopback and checks exact values (every hook
+ * counted once, none malformed), then stops, destroys and unloads it. Built
+ * once against the tree's header and once against the frozen ABI 1.1 header
+ * (tests/compat/abi-1.1): an engine of that release. Usage: load_plugin
+ * PATH/libnq_metrics.so
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -75,6 +78,15 @@ static long scrape(int port, char* buf, size_t cap) {
     d->hooks->name(instance, 0, &ev);     \
   }
 
+#define CHECK_COUNTED_ONCE(name, event_type, doc)                                             \
+  if (strstr(body, "\nneuroquantum_plugin_events_total{hook=\"" #name "\"} 1\n") == NULL) {   \
+    return fail("hook " #name " was not counted once");                                       \
+  }                                                                                           \
+  if (strstr(body, "\nneuroquantum_plugin_malformed_events_total{hook=\"" #name "\"} 0\n") == \
+      NULL) {                                                                                 \
+    return fail("hook " #name ": events counted as malformed");                               \
+  }
+
 int main(int argc, char** argv) {
   static char body[1 << 20];
   nq_engine_services services;
@@ -118,9 +130,7 @@ int main(int argc, char** argv) {
       NULL) {
     return fail("queries_total of the one select is not 1");
   }
-  if (strstr(body, "\nneuroquantum_plugin_events_total{hook=\"quantum_operation\"} 1\n") == NULL) {
-    return fail("the last hook was not counted once");
-  }
+  NQ_HOOK_LIST(CHECK_COUNTED_ONCE)
 
   printf("c consumer: loaded %.*s %.*s, scraped exact values\n", (int)d->name.len, d->name.data,
          (int)d->version.len, d->version.data);

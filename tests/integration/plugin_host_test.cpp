@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "nq/nq_abi_cpp.hpp"
 #include "nq/nq_host.h"
 #include "nq/testing/http_client.hpp"
 #include "process_census.hpp"
@@ -130,6 +131,32 @@ TEST_F(PluginHost, EventsWithoutPayloadAreCountedButNotRead) {
   EXPECT_EQ(sample_value(text, R"(neuroquantum_plugin_events_total{hook="query_end"})"), 2);
   EXPECT_EQ(
       sample_value(text, R"(neuroquantum_queries_total{query_type="select",status="success"})"), 0);
+}
+
+// An event is read when its struct_size covers at least the event's first
+// version, from an older engine (the fields it lacks read as 0) or a newer
+// one (bytes past this version's struct are not read); smaller is malformed.
+TEST_F(PluginHost, EventsOfEveryVersionFromTheFirstOnAreReadAndSmallerOnesAreMalformed) {
+  ASSERT_EQ(load(NQ_PLUGIN_PATH), NQ_OK) << err_;
+  auto first_version = nq::make_event<nq_query_end_event>();
+  first_version.struct_size = NQ_FIRST_VERSION_SIZE(nq_query_end_event);
+  first_version.query_type = NQ_QUERY_DELETE;
+  nq_host_query_end(host_, &first_version);
+  struct {
+    nq_query_end_event event;
+    uint64_t field_of_a_later_minor;
+  } newer{nq::make_event<nq_query_end_event>(), 42};
+  newer.event.struct_size = sizeof newer;
+  newer.event.query_type = NQ_QUERY_DELETE;
+  nq_host_query_end(host_, &newer.event);
+  auto too_small = first_version;
+  too_small.struct_size = NQ_FIRST_VERSION_SIZE(nq_query_end_event) - 1;
+  nq_host_query_end(host_, &too_small);
+  const std::string text = scrape();
+  EXPECT_EQ(
+      sample_value(text, R"(neuroquantum_queries_total{query_type="delete",status="success"})"), 2);
+  EXPECT_EQ(sample_value(text, R"(neuroquantum_plugin_malformed_events_total{hook="query_end"})"),
+            1);
 }
 
 TEST_F(PluginHost, ServesTheStandardEndpoints) {

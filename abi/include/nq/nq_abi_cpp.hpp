@@ -36,6 +36,30 @@ constexpr Struct make_event() noexcept {
   return s;
 }
 
+// A versioned struct a caller passed, read as the ABI promises: nullptr when
+// it is missing or smaller than its first version (malformed); `given`
+// itself when it has at least this version's fields; else its struct_size
+// bytes copied into `local`, the rest zero, so that a field the caller's
+// version does not have reads as 0 / empty, "not given". Never reads past
+// struct_size.
+template <class Struct>
+const Struct* read_versioned(const Struct* given, uint32_t first_version_size,
+                             Struct& local) noexcept {
+  if (given == nullptr || given->struct_size < first_version_size) return nullptr;
+  if (given->struct_size >= sizeof(Struct)) return given;
+  local = Struct{};
+  std::memcpy(&local, given, given->struct_size);
+  return &local;
+}
+
+// Fills a caller's versioned struct from `full`, writing only the bytes its
+// struct_size covers (a caller of an earlier version gets its fields only).
+template <class Struct>
+void write_versioned(Struct full, Struct* out) noexcept {
+  full.struct_size = out->struct_size;
+  std::memcpy(out, &full, std::min<size_t>(out->struct_size, sizeof(Struct)));
+}
+
 // Writes `message` into a caller's error buffer (err, err_cap), the ABI's
 // convention: truncated to err_cap - 1 bytes and NUL-terminated; nothing
 // when err is NULL or err_cap is 0.

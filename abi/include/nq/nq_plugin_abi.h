@@ -9,8 +9,10 @@
  *   of another MAJOR. NQ_ABI_VERSION_MINOR changes on additive changes only.
  *   Every versioned struct starts with `struct_size` (set by whoever fills it
  *   in) and only ever grows at its end, under an "ABI 1.x+" comment, so an
- *   older plugin works with a newer engine and the reverse: a reader uses a
- *   field only when struct_size says it is there.
+ *   older plugin works with a newer engine and the reverse: a reader accepts
+ *   any struct_size from the struct's first version on (NQ_FIRST_VERSION_SIZE,
+ *   from NQ_VERSIONED_STRUCT_LIST) and uses a field only when struct_size says
+ *   it is there; a field it lacks means "not given". docs/ABI.md has the rules.
  *   nq_str is the one exception: a frozen (pointer, length) pair, never grown.
  *
  * Strings
@@ -531,6 +533,53 @@ typedef struct nq_plugin_descriptor {
    * May be NULL. */
   void (*reload_finished)(nq_plugin_instance* self, const nq_reload_report* report);
 } nq_plugin_descriptor;
+
+/* ---- First versions of the versioned structs ---------------------------- */
+/*
+ * X(struct, the last field of its first version, the ABI minor it came in).
+ * A reader accepts any struct_size >= NQ_FIRST_VERSION_SIZE(struct) (smaller
+ * is malformed) and treats a field past struct_size as 0 / empty: "not
+ * given". An entry never changes when fields are appended later.
+ */
+#define NQ_VERSIONED_STRUCT_LIST(X)             \
+  X(nq_query_begin_event, normalized_text, 0)   \
+  X(nq_query_end_event, error_type, 0)          \
+  X(nq_query_queue_event, wait_ns, 0)           \
+  X(nq_connection_event, duration_ns, 0)        \
+  X(nq_connection_error_event, reason, 0)       \
+  X(nq_lock_wait_event, resource, 0)            \
+  X(nq_deadlock_event, victim_query_id, 0)      \
+  X(nq_buffer_event, pages, 0)                  \
+  X(nq_buffer_eviction_event, reserved0, 0)     \
+  X(nq_disk_io_event, duration_ns, 0)           \
+  X(nq_wal_write_event, bytes, 0)               \
+  X(nq_wal_segment_event, segment_number, 0)    \
+  X(nq_wal_fsync_event, duration_ns, 0)         \
+  X(nq_index_event, index, 0)                   \
+  X(nq_index_scan_event, index, 0)              \
+  X(nq_ws_connection_event, connection_id, 0)   \
+  X(nq_ws_disconnect_event, duration_ns, 0)     \
+  X(nq_ws_message_event, channel, 0)            \
+  X(nq_ws_drop_event, messages, 0)              \
+  X(nq_ws_channel_event, channel, 0)            \
+  X(nq_ws_stream_event, duration_ns, 0)         \
+  X(nq_ws_backpressure_event, connection_id, 0) \
+  X(nq_gauge_sample_event, value, 0)            \
+  X(nq_error_event, error_type, 0)              \
+  X(nq_quantum_operation_event, operation, 0)   \
+  X(nq_hook_table, reserved0, 0)                \
+  X(nq_engine_services, config_lookup, 0)       \
+  X(nq_reload_report, pause_ns, 1)              \
+  X(nq_plugin_descriptor, hooks, 0)
+
+/* Bytes of a struct up to and including `field`. */
+#define NQ_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type*)0)->field))
+/* The size of a struct's first version (from NQ_VERSIONED_STRUCT_LIST). */
+#define NQ_FIRST_VERSION_SIZE(type) nq_first_version_size_of_##type
+/* Defines NQ_FIRST_VERSION_SIZE(type) for each entry of a versioned struct list. */
+#define NQ_DEFINE_FIRST_VERSION_SIZE(type, last_field, minor) \
+  NQ_ABI_CONSTANT(uint32_t, NQ_FIRST_VERSION_SIZE(type), NQ_SIZE_THROUGH(type, last_field))
+NQ_VERSIONED_STRUCT_LIST(NQ_DEFINE_FIRST_VERSION_SIZE)
 
 /*
  * The entry point, exported as NQ_PLUGIN_ENTRY_SYMBOL. Called once per load

@@ -74,6 +74,13 @@ typedef struct nq_host_plugin_info {
   uint32_t resident_copies; /* replaced copies still mapped (never unloaded) */
 } nq_host_plugin_info;
 
+/* The first versions of the host's versioned structs (see
+ * NQ_VERSIONED_STRUCT_LIST): NQ_FIRST_VERSION_SIZE(nq_host_options), ... */
+#define NQ_HOST_VERSIONED_STRUCT_LIST(X)    \
+  X(nq_host_options, quiesce_timeout_ns, 0) \
+  X(nq_host_plugin_info, path, 0)
+NQ_HOST_VERSIONED_STRUCT_LIST(NQ_DEFINE_FIRST_VERSION_SIZE)
+
 /* Returns NULL when options is NULL or malformed. */
 NQ_HOST_API nq_host* nq_host_create(const nq_host_options* options);
 

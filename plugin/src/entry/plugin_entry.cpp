@@ -97,10 +97,13 @@ struct nq_plugin_instance {
 
 namespace {
 
-nq_status create(const nq_engine_services* services, nq_plugin_instance** out, char* err,
+nq_status create(const nq_engine_services* given, nq_plugin_instance** out, char* err,
                  size_t err_cap) {
-  if (services == nullptr || out == nullptr || services->struct_size < sizeof(nq_engine_services)) {
-    copy_message("create: engine services missing or too old", err, err_cap);
+  nq_engine_services local;
+  const nq_engine_services* services =
+      nq::read_versioned(given, NQ_FIRST_VERSION_SIZE(nq_engine_services), local);
+  if (services == nullptr || out == nullptr) {
+    copy_message("create: engine services missing or malformed", err, err_cap);
     return NQ_ERR_INVALID_ARGUMENT;
   }
   try {
@@ -252,8 +255,11 @@ nq_status import_state(nq_plugin_instance* self, const void* state, size_t state
   }
 }
 
-void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
-  if (report == nullptr || report->struct_size < sizeof(nq_reload_report)) return;
+void reload_finished(nq_plugin_instance* self, const nq_reload_report* given) {
+  nq_reload_report local;
+  const nq_reload_report* report =
+      nq::read_versioned(given, NQ_FIRST_VERSION_SIZE(nq_reload_report), local);
+  if (report == nullptr) return;
   const std::string_view message = nq::to_string_view(report->message);
   if (report->status == NQ_OK) {
     self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_reloads_total, kReloadSuccess);
@@ -270,15 +276,19 @@ void reload_finished(nq_plugin_instance* self, const nq_reload_report* report) {
   }
 }
 
-#define NQ_METRICS_DEFINE_HOOK(name, event_type, doc)                   \
-  void hook_##name(nq_plugin_instance* self, nq_thread_slot slot,       \
-                   const event_type* event) noexcept {                  \
-    self->recorder.count_hook(slot, HookId::name);                      \
-    if (event != nullptr && event->struct_size >= sizeof(event_type)) { \
-      self->recorder.on_##name(slot, *event);                           \
-    } else {                                                            \
-      self->recorder.count_malformed(slot, HookId::name);               \
-    }                                                                   \
+// An event of an earlier ABI minor (smaller, but at least its first version)
+// is read with the fields it lacks as 0; a smaller one is malformed.
+#define NQ_METRICS_DEFINE_HOOK(name, event_type, doc)                                              \
+  void hook_##name(nq_plugin_instance* self, nq_thread_slot slot,                                  \
+                   const event_type* given) noexcept {                                             \
+    self->recorder.count_hook(slot, HookId::name);                                                 \
+    event_type local;                                                                              \
+    const event_type* event = nq::read_versioned(given, NQ_FIRST_VERSION_SIZE(event_type), local); \
+    if (event != nullptr) {                                                                        \
+      self->recorder.on_##name(slot, *event);                                                      \
+    } else {                                                                                       \
+      self->recorder.count_malformed(slot, HookId::name);                                          \
+    }                                                                                              \
   }
 NQ_HOOK_LIST(NQ_METRICS_DEFINE_HOOK)
 #undef NQ_METRICS_DEFINE_HOOK
