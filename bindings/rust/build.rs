@@ -135,6 +135,15 @@ fn function_type(ret: &str, params: &str) -> String {
     )
 }
 
+// A C field name as a Rust identifier (`type` is a keyword).
+fn rust_field(c: &str) -> &str {
+    if c == "type" {
+        "r#type"
+    } else {
+        c
+    }
+}
+
 struct Struct {
     name: String,
     fields: Vec<(String, String)>,
@@ -272,12 +281,7 @@ fn main() {
         )
         .unwrap();
         for (field, ty) in &s.fields {
-            let field = if field == "type" {
-                "r#type"
-            } else {
-                field.as_str()
-            };
-            writeln!(out, "    pub {}: {},", field, ty).unwrap();
+            writeln!(out, "    pub {}: {},", rust_field(field), ty).unwrap();
         }
         out.push_str("}\n");
         if s.fields.first().map(|f| f.0.as_str()) == Some("struct_size") {
@@ -364,11 +368,7 @@ fn main() {
         )
         .unwrap();
         for (field, _) in &s.fields {
-            let rfield = if field == "type" {
-                "r#type"
-            } else {
-                field.as_str()
-            };
+            let rfield = rust_field(field);
             writeln!(
                 out,
                 "    v.push(field_layout!({}, {}, \"{}\"));",

@@ -73,10 +73,12 @@ Result guarded(const char* entry, std::string& error, Result on_exception, Body&
 }
 
 // Engine services with every function set: the engine's, or a no-op where it
-// left one NULL. Reads only the fields `given->struct_size` covers.
+// left one NULL. Reads only the fields `given.struct_size` covers (nq_host_create
+// checked it is at least the first version).
 nq_engine_services complete_services(const nq_engine_services& given, uint32_t slots) {
-  nq_engine_services services{};
-  std::memcpy(&services, &given, std::min<size_t>(given.struct_size, sizeof services));
+  nq_engine_services local;
+  nq_engine_services services =
+      *nq::read_versioned(&given, NQ_FIRST_VERSION_SIZE(nq_engine_services), local);
   services.struct_size = sizeof(nq_engine_services);
   services.thread_slots = slots;
   if (services.log == nullptr) services.log = [](void*, nq_log_level, nq_str) {};

@@ -217,26 +217,30 @@ impl Host {
 
     /// Loads the plugin at `path`; on failure the host is as it was.
     pub fn load(&self, path: &Path) -> Result<(), Error> {
-        let path = c_path(path)?;
-        let mut err = [0u8; ERROR_CAPACITY];
-        let status = unsafe {
-            sys::nq_host_load(
-                self.raw,
-                path.as_ptr(),
-                err.as_mut_ptr() as *mut c_char,
-                err.len(),
-            )
-        };
-        status_result(status, &err)
+        self.call_with_path(sys::nq_host_load, path)
     }
 
     /// Replaces the loaded plugin with the one at `path` while hooks are
     /// called; on failure before the swap the running copy keeps serving.
     pub fn reload(&self, path: &Path) -> Result<(), Error> {
+        self.call_with_path(sys::nq_host_reload, path)
+    }
+
+    // nq_host_load and nq_host_reload: (host, path, err, err_cap).
+    fn call_with_path(
+        &self,
+        call: unsafe extern "C" fn(
+            *mut sys::nq_host,
+            *const c_char,
+            *mut c_char,
+            usize,
+        ) -> sys::nq_status,
+        path: &Path,
+    ) -> Result<(), Error> {
         let path = c_path(path)?;
         let mut err = [0u8; ERROR_CAPACITY];
         let status = unsafe {
-            sys::nq_host_reload(
+            call(
                 self.raw,
                 path.as_ptr(),
                 err.as_mut_ptr() as *mut c_char,
