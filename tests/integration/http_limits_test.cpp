@@ -1,16 +1,21 @@
 // The plugin's HTTP listener limits, over real loopback sockets against the
-// real plugin: sizes (414, 431), bodies (413), the connection limit (503),
-// the read timeout against slow clients (slowloris) and the keep-alive idle
-// timeout, each with short settings so that the tests take seconds.
+// real plugin: sizes (414, 431), bodies (413), the connection limit (the
+// oldest connection waiting for a request head is evicted; 503 when none
+// is), the header timeout against slow and silent clients (slowloris) and the
+// keep-alive idle timeout, each with short settings so that the tests take
+// seconds. Each outcome is also read from the listener's self-metrics.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "nq/nq_host.h"
+#include "nq/testing/exposition_samples.hpp"
 #include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
 
@@ -32,6 +37,7 @@ class HttpLimits : public ::testing::Test {
     engine_.settings["http_max_connections"] = std::to_string(kMaxConnections);
     engine_.settings["http_max_header_bytes"] = "1024";
     engine_.settings["http_max_request_line_bytes"] = "256";
+    engine_.settings["http_header_timeout_seconds"] = "1";
     engine_.settings["http_read_timeout_seconds"] = "1";
     engine_.settings["http_idle_timeout_seconds"] = "1";
     host_ = engine_.create_host();
@@ -41,6 +47,16 @@ class HttpLimits : public ::testing::Test {
     port_ = engine_.metrics_port();
   }
   void TearDown() override { nq_host_destroy(host_); }
+
+  // A sample of a fresh scrape (nullopt when the scrape or the sample fails).
+  std::optional<double> metric(std::string_view name,
+                               const std::map<std::string, std::string>& labels) {
+    const auto reply = http_get("127.0.0.1", port_, "/metrics");
+    std::string error;
+    const auto samples = nq::testing::parse_exposition(reply.body, error);
+    if (reply.status != 200 || !samples) return std::nullopt;
+    return nq::testing::value_of(*samples, name, labels);
+  }
 
   int status_of(const std::string& request_head) {
     return http_exchange("127.0.0.1", port_, request_head).status;
@@ -78,19 +94,48 @@ TEST_F(HttpLimits, KeepAliveServesSeveralRequestsThenClosesWhenIdle) {
   EXPECT_LE(idle, 3s);
 }
 
-TEST_F(HttpLimits, ConnectionsPastTheLimitAre503AndServingResumesWhenTheyGo) {
+TEST_F(HttpLimits, AtTheLimitTheOldestConnectionWaitingForItsHeadMakesRoom) {
   std::vector<std::unique_ptr<TcpConnection>> held;
   for (uint32_t i = 0; i < kMaxConnections; ++i) {
     held.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
     ASSERT_TRUE(held.back()->connected()) << held.back()->error();
+    held.back()->send("GET /metrics HTTP/1.1\r\n");  // a head never finished
   }
   std::this_thread::sleep_for(100ms);  // all accepted: the listener counts them
+  const auto scrape = http_get("127.0.0.1", port_, "/metrics");
+  ASSERT_EQ(scrape.status, 200) << scrape.error;
+  held.front()->receive(500ms);
+  EXPECT_TRUE(held.front()->closed_by_server()) << "the oldest one made room";
+  for (size_t i = 1; i < held.size(); ++i) {
+    held[i]->receive(1ms);
+    EXPECT_FALSE(held[i]->closed_by_server()) << "connection " << i << " was not the oldest";
+  }
+  held.clear();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(metric("neuroquantum_plugin_http_connections_closed_total", {{"reason", "evicted"}}),
+            1);
+}
+
+TEST_F(HttpLimits, AtTheLimitWithNoneWaitingANewConnectionIs503) {
+  // Connections whose responses are stuck: each pipelines many scrapes and
+  // reads nothing, so its answers fill the socket buffers and it is never
+  // waiting for a head (until the 1 s read timeout cuts it).
+  std::string pipelined;
+  for (int i = 0; i < 600; ++i) pipelined += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<std::unique_ptr<TcpConnection>> held;
+  for (uint32_t i = 0; i < kMaxConnections; ++i) {
+    held.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
+    ASSERT_TRUE(held.back()->connected()) << held.back()->error();
+    held.back()->send(pipelined);
+  }
+  std::this_thread::sleep_for(300ms);
   const auto refused = http_get("127.0.0.1", port_, "/metrics");
   EXPECT_EQ(refused.status, 503) << refused.error;
   EXPECT_NE(refused.headers.find("Retry-After: 1"), std::string::npos);
   held.clear();  // clients go away
   std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(http_get("127.0.0.1", port_, "/metrics").status, 200);
+  EXPECT_EQ(metric("neuroquantum_plugin_http_connections_closed_total", {{"reason", "limit"}}), 1);
+  EXPECT_EQ(metric("neuroquantum_plugin_http_responses_total", {{"code", "503"}}), 1);
 }
 
 TEST_F(HttpLimits, SlowClientsAreCutOffWhileNormalScrapesSucceed) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "catalogue/hook_names.hpp"
+#include "catalogue/listener_labels.hpp"
 #include "nq/nq_abi_cpp.hpp"
 
 namespace nq::metrics {
@@ -68,6 +69,8 @@ constexpr std::array kByLookupResult = {LabelDimension{"result", kLookupResults}
 constexpr std::array kByOperationStatus = {LabelDimension{"status", kOperationStatuses}};
 constexpr std::array kByReloadResult = {LabelDimension{"result", kReloadResults}};
 constexpr std::array kByHook = {LabelDimension{"hook", kHookNames}};
+constexpr std::array kByConnectionEnd = {LabelDimension{"reason", kConnectionEndNames}};
+constexpr std::array kByResponseCode = {LabelDimension{"code", kResponseCodeNames}};
 constexpr std::array kByOverflowFamily = {LabelDimension{"family", kOverflowFamilies}};
 constexpr std::span<const LabelDimension> kNoLabels;
 

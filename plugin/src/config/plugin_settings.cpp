@@ -148,15 +148,20 @@ struct ListenerSetting {
 constexpr ListenerSetting kListenerSettings[] = {
     {"http_threads", &ListenerLimits::threads, 1, 16,
      "threads serving HTTP (never engine threads): a flood of scrapes uses at most these"},
-    {"http_max_connections", &ListenerLimits::max_connections, 1, 10'000,
-     "open HTTP connections at most; one more is answered 503 and closed"},
+    {"http_max_connections", &ListenerLimits::max_connections, 1, 1'000'000,
+     "open HTTP connections at most (and at most half the process's open-file limit); at the "
+     "limit a new connection evicts the oldest one still waiting for its request head, and is "
+     "answered 503 only when none is waiting"},
     {"http_max_header_bytes", &ListenerLimits::max_header_bytes, 512, 1 << 20,
      "request line and headers at most, in bytes; more is answered 431"},
     {"http_max_request_line_bytes", &ListenerLimits::max_request_line_bytes, 64, 1 << 20,
      "request line at most, in bytes; more is answered 414"},
+    {"http_header_timeout_seconds", &ListenerLimits::header_timeout_seconds, 1, 3600,
+     "a new connection must finish its TLS handshake and request head within this time of being "
+     "accepted, a keep-alive request its head within this time of its first byte, or the "
+     "connection is closed (slow or silent clients)"},
     {"http_read_timeout_seconds", &ListenerLimits::read_timeout_seconds, 1, 3600,
-     "a request must arrive whole within this time of its first byte, or the connection is "
-     "closed (slow clients)"},
+     "a response must be taken by the client within this time, or the connection is closed"},
     {"http_idle_timeout_seconds", &ListenerLimits::idle_timeout_seconds, 1, 86'400,
      "a keep-alive connection waiting for its next request is closed after this time"},
 };

@@ -126,9 +126,21 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
     self->identity.start_time_seconds = unix_time_now();
     HttpEndpoints endpoints{
         [self](ExpositionFormat format) { return self->render_metrics(format); },
-        "nq-metrics/" + self->identity.version, landing_page(self->identity),
+        "nq-metrics/" + self->identity.version,
+        landing_page(self->identity),
         [self] {
           self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_http_auth_failures_total, 0);
+        },
+        [self](uint32_t connections_open) {
+          self->store.set(FamilyId::plugin_http_connections_open, 0, connections_open);
+        },
+        [self](unsigned status) {
+          self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_http_responses_total,
+                            response_code_series(status));
+        },
+        [self](ConnectionEnd why) {
+          self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_http_connections_closed_total,
+                            static_cast<uint32_t>(why));
         }};
     auto listener =
         std::make_unique<HttpListener>(self->settings.listen, self->settings.listener,

@@ -2,19 +2,23 @@
 
 #include <fcntl.h>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -32,7 +36,30 @@ using namespace serving;
 // How long stop() lets a new connection's first request arrive before it
 // closes connections that are still waiting for one.
 constexpr auto kFirstRequestGrace = std::chrono::seconds(1);
-constexpr int kListenBacklog = 64;
+// Out of file descriptors: how long the acceptor waits after making room.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(10);
+// How often the same accept failure is logged at most.
+constexpr auto kAcceptWarningInterval = std::chrono::seconds(10);
+
+// The connection limit the process's open-file limit allows: half of it, so
+// that a flood of connections never takes the files the engine needs.
+uint32_t connections_the_fd_limit_allows(uint32_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const rlim_t half = std::max<rlim_t>(limit.rlim_cur / 2, 1);
+  return half < wanted ? static_cast<uint32_t>(half) : wanted;
+}
+
+bool out_of_descriptors(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors ||
+         ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+// A session that was waiting for a request head, as its wait number then.
+struct WaitingSession {
+  std::weak_ptr<SessionBase> session;
+  uint32_t wait;
+};
 
 }  // namespace
 
@@ -41,51 +68,109 @@ struct HttpListener::Impl {
        std::shared_ptr<spdlog::logger> log)
       : address(std::move(a)),
         tls_config(std::move(web.tls)),
-        context{std::move(endpoints), limits, std::move(web.headers),
-                BasicAuth(std::move(web.basic_auth_users)), std::move(log)},
-        io(static_cast<int>(limits.threads)) {}
+        context{std::move(endpoints),   limits,
+                std::move(web.headers), BasicAuth(std::move(web.basic_auth_users)),
+                std::move(log),         {}},
+        io(static_cast<int>(limits.threads)) {
+    context.waiting = [this](std::weak_ptr<SessionBase> session, uint32_t wait) {
+      net::post(acceptor.get_executor(),
+                [this, session = std::move(session), wait] { remember_waiting(session, wait); });
+    };
+  }
 
   // Accept handlers run on the acceptor's strand, one at a time. There is
-  // always exactly one accept in flight while the acceptor is open; the
-  // handler that finds it closed is the last one and says so, after it gave
-  // its connection (if any) a session, so stop() cannot miss that session.
+  // always exactly one accept (or its retry) in flight while the acceptor is
+  // open; the handler that finds it closed is the last one and says so,
+  // after it gave its connection (if any) a session, so stop() cannot miss
+  // that session.
   void accept() {
     acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       // A connection accepted is always answered, even when stop() closed
       // the acceptor meanwhile: dropping it would be a failed scrape.
       if (!ec) {
         serve(std::move(socket));
+      } else if (out_of_descriptors(ec)) {
+        // The connection stays in the kernel's queue: make room, try again.
+        if (!evict_oldest_waiting()) warn_accept_failed(ec);
+        return accept_again_after(kAcceptRetryDelay);
       } else if (ec != net::error::operation_aborted) {
-        context.log->warn("accept failed: {}", ec.message());
+        warn_accept_failed(ec);
       }
-      if (acceptor.is_open()) return accept();
-      accepting_ended.store(true);
+      accept_again_after(std::chrono::milliseconds(0));
     });
   }
 
+  void accept_again_after(std::chrono::milliseconds delay) {
+    if (delay.count() == 0 && acceptor.is_open()) return accept();
+    if (!acceptor.is_open()) return accepting_ended.store(true);
+    retry_timer.expires_after(delay);
+    retry_timer.async_wait([this](beast::error_code) { accept_again_after({}); });
+  }
+
+  void warn_accept_failed(const beast::error_code& ec) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_warning < kAcceptWarningInterval) return;
+    last_accept_warning = now;
+    context.log->warn("accepting connections failed: {} ({} open)", ec.message(),
+                      context.sessions.load());
+  }
+
+  // At the limit, the newcomer takes the place of the oldest connection
+  // still waiting for a request head (a silent or slow client, or an idle
+  // keep-alive one), as real servers do: so clients that never finish a
+  // request cannot lock out the scrape. With none to evict it gets 503.
   void serve(tcp::socket socket) {
-    const bool over_limit = context.sessions.load() >= context.limits.max_connections;
+    const bool at_limit = context.sessions.load() >= context.limits.max_connections;
     std::shared_ptr<SessionBase> session;
     if (tls) {
       session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
     } else {
       session = std::make_shared<PlainSession>(std::move(socket), context);
     }
-    if (over_limit) {
-      context.log->debug("refusing a connection: {} open (http_max_connections)",
-                         context.limits.max_connections);
+    if (at_limit && !evict_oldest_waiting()) {
+      context.log->debug(
+          "refusing a connection: {} open, none waiting to evict "
+          "(http_max_connections)",
+          context.limits.max_connections);
       return session->refuse();
     }
-    std::erase_if(sessions, [](const auto& s) { return s.expired(); });
-    sessions.push_back(session);
+    remember_waiting(session, 1);
     session->start();
+  }
+
+  // The queue of waits in the order they began; entries whose session moved
+  // on (or is gone) are dropped when met, or all at once when the queue
+  // grows past twice the limit.
+  void remember_waiting(const std::weak_ptr<SessionBase>& session, uint32_t wait) {
+    if (waiting.size() >= 2 * static_cast<size_t>(context.limits.max_connections)) {
+      std::erase_if(waiting, [](const WaitingSession& w) { return !still_waiting(w); });
+    }
+    waiting.push_back({session, wait});
+  }
+
+  static bool still_waiting(const WaitingSession& w) {
+    const auto session = w.session.lock();
+    return session && session->waiting_for() == w.wait;
+  }
+
+  bool evict_oldest_waiting() {
+    while (!waiting.empty()) {
+      const WaitingSession oldest = waiting.front();
+      waiting.pop_front();
+      if (const auto session = oldest.session.lock();
+          session && session->waiting_for() == oldest.wait) {
+        session->evict(oldest.wait);
+        return true;
+      }
+    }
+    return false;
   }
 
   // From the stopping thread: close the connections waiting for a request.
   void close_waiting_sessions(bool new_connections_too) {
     net::post(acceptor.get_executor(), [this, new_connections_too] {
-      for (const auto& weak : sessions) {
-        if (const auto session = weak.lock()) session->close_if_waiting(new_connections_too);
+      for (const WaitingSession& w : waiting) {
+        if (const auto session = w.session.lock()) session->close_if_waiting(new_connections_too);
       }
     });
   }
@@ -103,10 +188,12 @@ struct HttpListener::Impl {
   ListenAddress address;
   const std::optional<TlsServerConfig> tls_config;  // made into `tls` by start()
   ServingContext context;
-  std::optional<ssl::context> tls;                   // when the web config asks for TLS
-  std::vector<std::weak_ptr<SessionBase>> sessions;  // acceptor's strand only
+  std::optional<ssl::context> tls;     // when the web config asks for TLS
+  std::deque<WaitingSession> waiting;  // acceptor's strand only
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};
+  net::steady_timer retry_timer{acceptor.get_executor()};
+  std::chrono::steady_clock::time_point last_accept_warning{};
   std::vector<std::thread> threads;
   std::atomic<bool> accepting_ended{false};  // set by the last accept handler
 };
@@ -142,7 +229,7 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
     if (!ec) s.acceptor.open(endpoint.protocol(), ec);
     if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) s.acceptor.bind(endpoint, ec);
-    if (!ec) s.acceptor.listen(kListenBacklog, ec);
+    if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   }
   if (ec) {
     error = "cannot listen on " + s.address.to_string() + ": " + ec.message();
@@ -151,6 +238,15 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
     return false;
   }
   s.address.port = s.acceptor.local_endpoint().port();
+  const uint32_t wanted = s.context.limits.max_connections;
+  s.context.limits.max_connections = connections_the_fd_limit_allows(wanted);
+  if (s.context.limits.max_connections < wanted) {
+    s.context.log->warn(
+        "holding at most {} connections, not http_max_connections = {}: that is half of the "
+        "process's open-file limit (RLIMIT_NOFILE); raise the limit (e.g. LimitNOFILE=) to hold "
+        "more",
+        s.context.limits.max_connections, wanted);
+  }
   net::dispatch(s.acceptor.get_executor(), [&s] { s.accept(); });
   for (uint32_t i = 0; i < s.context.limits.threads; ++i) {
     s.threads.emplace_back([&s] {

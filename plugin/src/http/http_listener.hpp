@@ -25,17 +25,23 @@
 #include <string>
 #include <string_view>
 
+#include "catalogue/listener_labels.hpp"
 #include "expose/exposition.hpp"
 #include "http/listener_options.hpp"
 #include "http/web_config.hpp"
 
 namespace nq::metrics {
 
+// What the listener serves, and whom it tells what happened (each callback
+// optional, called on a serving thread).
 struct HttpEndpoints {
   std::function<std::string(ExpositionFormat)> render_metrics;  // uncompressed
   std::string server_name;                                      // "nq-metrics/0.1.0"
   std::string landing_page_html;
   std::function<void()> on_auth_failure;  // a request refused for its credentials
+  std::function<void(uint32_t connections_open)> on_scrape;  // before render_metrics
+  std::function<void(unsigned status)> on_response;          // a response is sent
+  std::function<void(ConnectionEnd)> on_connection_end;      // a connection is gone
 };
 
 // Answers one request given as raw bytes as a connection of a listener with

@@ -46,7 +46,8 @@ Response unreadable_request_response(beast::error_code ec, const std::string& se
                         server_name);
 }
 
-Response route(const Request& req, const HttpEndpoints& endpoints) {
+Response route(const Request& req, const ServingContext& context) {
+  const HttpEndpoints& endpoints = context.endpoints;
   const auto& name = endpoints.server_name;
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     Response res = make_response(req, http::status::method_not_allowed, "text/plain",
@@ -58,6 +59,7 @@ Response route(const Request& req, const HttpEndpoints& endpoints) {
   target = target.substr(0, target.find('?'));
   if (target == "/metrics") {
     const ExpositionFormat format = negotiate_format(req[http::field::accept]);
+    notify(endpoints.on_scrape, context.sessions.load());
     std::string body = endpoints.render_metrics(format);
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
     if (gzip) {
@@ -92,12 +94,12 @@ Response answer(ServingContext& context, beast::error_code read_error, const Req
              context.limits.max_request_line_bytes) {
     res = error_response(http::status::uri_too_long, "URI Too Long\n", name);
   } else if (context.auth.enabled() && !context.auth.allows(req[http::field::authorization])) {
-    if (context.endpoints.on_auth_failure) context.endpoints.on_auth_failure();
+    notify(context.endpoints.on_auth_failure);
     res = make_response(req, http::status::unauthorized, "text/plain", "Unauthorized\n", name);
     res.set(http::field::www_authenticate, "Basic realm=\"nq-metrics\", charset=\"UTF-8\"");
   } else {
     try {
-      res = route(req, context.endpoints);
+      res = route(req, context);
     } catch (const std::exception& e) {
       context.log->error("serving {} failed: {}", std::string(req.target()), e.what());
       res = make_response(req, http::status::internal_server_error, "text/plain",
@@ -114,7 +116,7 @@ std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endp
                                const ListenerLimits& limits, const WebConfig& web) {
   static const auto quiet = std::make_shared<spdlog::logger>("nq-raw-request");
   serving::ServingContext context{endpoints, limits, web.headers, BasicAuth(web.basic_auth_users),
-                                  quiet};
+                                  quiet,     {}};
   serving::http::request_parser<serving::http::empty_body> parser;
   parser.header_limit(limits.max_header_bytes);
   parser.eager(true);

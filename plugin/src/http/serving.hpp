@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,8 @@ using tcp = net::ip::tcp;
 using Request = http::request<http::empty_body>;
 using Response = http::response<http::string_body>;
 
+class SessionBase;
+
 // What every connection of a listener shares: read-only after start(),
 // except `auth` (thread-safe) and the atomics of the serving state.
 struct ServingContext {
@@ -42,9 +45,19 @@ struct ServingContext {
   std::vector<std::pair<std::string, std::string>> headers;  // from the web config
   BasicAuth auth;
   std::shared_ptr<spdlog::logger> log;
+  // A session waits again for a request head (keep-alive), as wait number
+  // `wait`: the listener may evict it at the limit. Called on the session's
+  // strand.
+  std::function<void(std::weak_ptr<SessionBase>, uint32_t wait)> waiting;
   std::atomic<bool> stopping{false};
   std::atomic<uint32_t> sessions{0};
 };
+
+// Calls `callback` with `args` when it is set.
+template <class Callback, class... Args>
+void notify(const Callback& callback, Args&&... args) {
+  if (callback) callback(std::forward<Args>(args)...);
+}
 
 // A response that closes the connection (a request that broke a limit).
 Response error_response(http::status status, std::string body, const std::string& server_name);

@@ -1,10 +1,12 @@
 // One client connection of the listener, plain or TLS (Session<Stream>).
 //
 // Thread-safety: every handler of a session runs on its connection's strand;
-// the listener only calls start(), refuse() and close_if_waiting(), each of
-// which posts to that strand.
+// the listener (on its acceptor's strand) only calls start(), refuse(),
+// evict(), close_if_waiting() and waiting_for(), the first four of which post
+// to the session's strand; waiting_for() reads one atomic.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,13 +25,25 @@ class SessionBase {
   virtual ~SessionBase() = default;
   virtual void start() = 0;
   virtual void refuse() = 0;
+  // Closes the connection if it is still in wait number `wait` for a request
+  // head (see waiting_for()): the listener makes room at the limit.
+  virtual void evict(uint32_t wait) = 0;
   virtual void close_if_waiting(bool new_connections_too) = 0;
+  // The number of the wait for a request head the session is in (1 from
+  // accept: TLS handshake and first head; then one more per keep-alive
+  // request), or 0 while it is not waiting (reading nothing but a response
+  // of its own, or closing).
+  uint32_t waiting_for() const noexcept { return waiting_for_.load(std::memory_order_acquire); }
+
+ protected:
+  std::atomic<uint32_t> waiting_for_{1};
 };
 
 // One client connection over Stream (plain TCP or TLS over TCP): handshake
-// (TLS), wait for a request (idle timeout), read it whole (read timeout),
-// answer it, repeat while keep-alive. Every handler runs on the connection's
-// strand.
+// (TLS) and first request head within the header timeout of the accept; then
+// answer, and while keep-alive wait for the next request (idle timeout) and
+// read its head (header timeout from its first byte). Every handler runs on
+// the connection's strand.
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -41,7 +55,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       : stream_(std::move(socket), tls...), context_(context) {
     context_.sessions.fetch_add(1);
   }
-  ~Session() override { context_.sessions.fetch_sub(1); }
+  ~Session() override {
+    notify(context_.endpoints.on_connection_end, end_);
+    context_.sessions.fetch_sub(1);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -49,10 +66,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
   }
 
-  // Over the connection limit: answer 503 without reading, then close.
+  // At the limit with nobody to evict: answer 503 without reading, then close.
   void refuse() override {
     refusing_ = true;
+    waiting_for_.store(0, std::memory_order_release);
     start();
+  }
+
+  void evict(uint32_t wait) override {
+    net::post(stream_.get_executor(), [self = shared_from_this(), wait] {
+      if (self->waiting_for_.load(std::memory_order_relaxed) != wait) return;
+      self->cut(ConnectionEnd::evicted);
+    });
   }
 
   // On stop (from any thread): a keep-alive connection waiting for its next
@@ -63,8 +88,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void close_if_waiting(bool new_connections_too) override {
     net::post(stream_.get_executor(), [self = shared_from_this(), new_connections_too] {
       if (!self->idle_ || (self->served_ == 0 && !new_connections_too)) return;
-      beast::error_code ignored;
-      self->socket().close(ignored);
+      self->cut(ConnectionEnd::stopping);
     });
   }
 
@@ -74,15 +98,29 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
   }
 
+  // Ends the connection now, for `why`, unless an earlier reason stands.
+  void cut(ConnectionEnd why) {
+    if (!ended_) end_ = why;
+    ended_ = true;
+    waiting_for_.store(0, std::memory_order_release);
+    beast::error_code ignored;
+    socket().close(ignored);
+  }
+
+  // A read or handshake that failed: the reason for ending, unless cut()
+  // gave one (eviction, stop).
+  void fail(beast::error_code ec, ConnectionEnd otherwise) {
+    cut(ec == beast::error::timeout ? ConnectionEnd::timeout : otherwise);
+  }
+
+  // From accept, the TLS handshake and the first request head share the
+  // header timeout, so a client that never finishes either is cut alike.
   void handshake() {
+    expire_in(context_.limits.header_timeout_seconds);
     if constexpr (kTls) {
-      expire_in(context_.limits.read_timeout_seconds);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = shared_from_this()](beast::error_code ec) {
-                                if (ec) {
-                                  beast::error_code ignored;
-                                  return void(self->socket().close(ignored));
-                                }
+                                if (ec) return self->fail(ec, ConnectionEnd::tls_failure);
                                 self->wait_for_request();
                               });
     } else {
@@ -92,20 +130,32 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void wait_for_request() {
     if (refusing_) {
+      end_ = ConnectionEnd::limit;
       Response res = error_response(http::status::service_unavailable,
                                     "Service Unavailable: too many connections\n",
                                     context_.endpoints.server_name);
       res.set(http::field::retry_after, "1");
       return write(std::move(res));
     }
-    if (buffer_.size() > 0) return read_request();  // pipelined: already here
+    if (served_ > 0) {
+      // A keep-alive connection waits again: evictable as wait number served_ + 1.
+      const uint32_t wait = static_cast<uint32_t>(served_ + 1);
+      waiting_for_.store(wait, std::memory_order_release);
+      context_.waiting(shared_from_this(), wait);
+      if (buffer_.size() > 0) return read_request();  // pipelined: already here
+      expire_in(context_.limits.idle_timeout_seconds);
+    }
     idle_ = true;
-    expire_in(served_ == 0 ? context_.limits.read_timeout_seconds
-                           : context_.limits.idle_timeout_seconds);
     stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->idle_ = false;
-                              if (ec) return self->close();  // idle, gone, or stopping
+                              if (ec) {
+                                const bool kept_alive = self->served_ > 0;
+                                if (ec == beast::error::timeout && kept_alive) {
+                                  return self->cut(ConnectionEnd::idle);
+                                }
+                                return self->fail(ec, ConnectionEnd::finished);
+                              }
                               self->buffer_.commit(n);
                               self->read_request();
                             });
@@ -114,26 +164,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void read_request() {
     parser_.emplace();
     parser_->header_limit(context_.limits.max_header_bytes);
-    // The whole request within the read timeout of its first byte: a client
-    // that sends one byte at a time is cut off.
-    expire_in(context_.limits.read_timeout_seconds);
+    // A keep-alive request's head within the header timeout of its first
+    // byte; a new connection's still runs from the accept.
+    if (served_ > 0) expire_in(context_.limits.header_timeout_seconds);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
                            ec == net::error::operation_aborted) {
-                         return self->close();
+                         return self->fail(ec, ConnectionEnd::finished);
                        }
                        self->write(answer(self->context_, ec, self->parser_->get()));
                      });
   }
 
   void write(Response res) {
+    waiting_for_.store(0, std::memory_order_release);
     ++served_;
+    notify(context_.endpoints.on_response, res.result_int());
     response_ = std::move(res);
     expire_in(context_.limits.read_timeout_seconds);
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec) return;
+                        if (ec) return self->fail(ec, ConnectionEnd::finished);
                         if (!self->response_.keep_alive() || self->context_.stopping.load()) {
                           return self->close();
                         }
@@ -141,12 +193,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       });
   }
 
-  // TLS: send close_notify (within the read timeout). Plain TCP: a lingering
-  // close: stop sending, then read and drop what the client still sends until
-  // it closes (at most the read timeout), so that unread bytes (a refused or
-  // rejected request) do not make the kernel answer with a reset that would
-  // destroy the response in flight.
+  // After a response that ends the connection. TLS: send close_notify
+  // (within the read timeout). Plain TCP: a lingering close: stop sending,
+  // then read and drop what the client still sends until it closes (at most
+  // the read timeout), so that unread bytes (a refused or rejected request)
+  // do not make the kernel answer with a reset that would destroy the
+  // response in flight.
   void close() {
+    ended_ = true;
     expire_in(context_.limits.read_timeout_seconds);
     if constexpr (kTls) {
       stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
@@ -173,6 +227,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   Response response_;
+  ConnectionEnd end_ = ConnectionEnd::finished;
+  bool ended_ = false;
   bool refusing_ = false;
   bool idle_ = false;
   uint64_t served_ = 0;
