@@ -121,11 +121,13 @@ struct HttpListener::Impl {
   // request cannot lock out the scrape. With none to evict it gets 503.
   void serve(tcp::socket socket) {
     const bool at_limit = context.sessions.load() >= context.limits.max_connections;
+    // Not make_shared: the queue's weak pointers would keep a closed
+    // session's memory until their entries are dropped.
     std::shared_ptr<SessionBase> session;
     if (tls) {
-      session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
+      session.reset(new TlsSession(std::move(socket), context, *tls));
     } else {
-      session = std::make_shared<PlainSession>(std::move(socket), context);
+      session.reset(new PlainSession(std::move(socket), context));
     }
     if (at_limit && !evict_oldest_waiting()) {
       context.log->debug(
@@ -142,6 +144,7 @@ struct HttpListener::Impl {
   // on (or is gone) are dropped when met, or all at once when the queue
   // grows past twice the limit.
   void remember_waiting(const std::weak_ptr<SessionBase>& session, uint32_t wait) {
+    while (!waiting.empty() && !still_waiting(waiting.front())) waiting.pop_front();
     if (waiting.size() >= 2 * static_cast<size_t>(context.limits.max_connections)) {
       std::erase_if(waiting, [](const WaitingSession& w) { return !still_waiting(w); });
     }

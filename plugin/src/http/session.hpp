@@ -13,6 +13,8 @@
 #include <optional>
 #include <type_traits>
 
+#include <boost/asio/read.hpp>
+
 #include "http/serving.hpp"
 
 namespace nq::metrics::serving {
@@ -52,7 +54,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  public:
   template <class... TlsContext>
   Session(tcp::socket socket, ServingContext& context, TlsContext&... tls)
-      : stream_(std::move(socket), tls...), context_(context) {
+      : executor_(socket.get_executor()), context_(context) {
+    if constexpr (kTls) {
+      ((tls_ = &tls), ...);
+      tcp_.emplace(std::move(socket));
+    } else {
+      stream_.emplace(std::move(socket));
+    }
     context_.sessions.fetch_add(1);
   }
   ~Session() override {
@@ -63,7 +71,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Session& operator=(const Session&) = delete;
 
   void start() override {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
+    net::dispatch(executor_, [self = shared_from_this()] { self->handshake(); });
   }
 
   // At the limit with nobody to evict: answer 503 without reading, then close.
@@ -74,7 +82,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void evict(uint32_t wait) override {
-    net::post(stream_.get_executor(), [self = shared_from_this(), wait] {
+    net::post(executor_, [self = shared_from_this(), wait] {
       if (self->waiting_for_.load(std::memory_order_relaxed) != wait) return;
       self->cut(ConnectionEnd::evicted);
     });
@@ -86,17 +94,22 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // gives it a grace period first); one being answered is closed after its
   // response.
   void close_if_waiting(bool new_connections_too) override {
-    net::post(stream_.get_executor(), [self = shared_from_this(), new_connections_too] {
+    net::post(executor_, [self = shared_from_this(), new_connections_too] {
       if (!self->idle_ || (self->served_ == 0 && !new_connections_too)) return;
       self->cut(ConnectionEnd::stopping);
     });
   }
 
  private:
-  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
-  void expire_in(uint32_t seconds) {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
+  // The TCP layer: alone until a TLS connection's ClientHello is here.
+  beast::tcp_stream& tcp() {
+    if constexpr (kTls) {
+      if (!stream_) return *tcp_;
+    }
+    return beast::get_lowest_layer(*stream_);
   }
+  tcp::socket& socket() { return tcp().socket(); }
+  void expire_in(uint32_t seconds) { tcp().expires_after(std::chrono::seconds(seconds)); }
 
   // Ends the connection now, for `why`, unless an earlier reason stands.
   void cut(ConnectionEnd why) {
@@ -116,15 +129,56 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // From accept, the TLS handshake and the first request head share the
   // header timeout, so a client that never finishes either is cut alike.
   void handshake() {
-    expire_in(context_.limits.header_timeout_seconds);
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::seconds(context_.limits.header_timeout_seconds);
+    tcp().expires_at(deadline_);
     if constexpr (kTls) {
-      stream_.async_handshake(ssl::stream_base::server,
-                              [self = shared_from_this()](beast::error_code ec) {
-                                if (ec) return self->fail(ec, ConnectionEnd::tls_failure);
-                                self->wait_for_request();
-                              });
+      read_client_hello();
     } else {
       wait_for_request();
+    }
+  }
+
+  // TLS costs some 140 KB a connection (OpenSSL's and Asio's record
+  // buffers), so it is set up only once the client's first record (its
+  // ClientHello) is here whole: a connection that sends nothing or dribbles
+  // costs a plain one and at most that record.
+  void read_client_hello() {
+    net::async_read(
+        *tcp_, net::dynamic_buffer(hello_),  // the op copies the buffer object, not hello_
+        [this](beast::error_code ec, size_t) { return ec ? 0 : hello_missing(); },
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->fail(ec, ConnectionEnd::finished);
+          self->begin_tls();
+        });
+  }
+
+  // Bytes still missing from the first record; 0 once it is whole, or when
+  // it is no TLS handshake record (OpenSSL then says why).
+  size_t hello_missing() const {
+    constexpr size_t kRecordHeader = 5;
+    constexpr uint8_t kHandshakeRecord = 0x16;
+    constexpr size_t kMaxRecord = kRecordHeader + (1 << 14) + 2048;  // RFC 8446 5.2
+    const auto* bytes = reinterpret_cast<const uint8_t*>(hello_.data());
+    const size_t have = hello_.size();
+    if (have < kRecordHeader) return kRecordHeader - have;
+    if (bytes[0] != kHandshakeRecord) return 0;
+    const size_t record = kRecordHeader + (size_t{bytes[3]} << 8 | bytes[4]);
+    return record > kMaxRecord || record <= have ? 0 : record - have;
+  }
+
+  // The handshake reads the ClientHello from hello_ first.
+  void begin_tls() {
+    if constexpr (kTls) {
+      stream_.emplace(std::move(*tcp_), *tls_);
+      tcp_.reset();
+      tcp().expires_at(deadline_);
+      stream_->async_handshake(ssl::stream_base::server, net::buffer(hello_),
+                               [self = shared_from_this()](beast::error_code ec, size_t) {
+                                 self->hello_ = std::string();
+                                 if (ec) return self->fail(ec, ConnectionEnd::tls_failure);
+                                 self->wait_for_request();
+                               });
     }
   }
 
@@ -146,19 +200,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       expire_in(context_.limits.idle_timeout_seconds);
     }
     idle_ = true;
-    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->idle_ = false;
-                              if (ec) {
-                                const bool kept_alive = self->served_ > 0;
-                                if (ec == beast::error::timeout && kept_alive) {
-                                  return self->cut(ConnectionEnd::idle);
-                                }
-                                return self->fail(ec, ConnectionEnd::finished);
-                              }
-                              self->buffer_.commit(n);
-                              self->read_request();
-                            });
+    stream_->async_read_some(buffer_.prepare(kFirstReadBytes),
+                             [self = shared_from_this()](beast::error_code ec, size_t n) {
+                               self->idle_ = false;
+                               if (ec) {
+                                 const bool kept_alive = self->served_ > 0;
+                                 if (ec == beast::error::timeout && kept_alive) {
+                                   return self->cut(ConnectionEnd::idle);
+                                 }
+                                 return self->fail(ec, ConnectionEnd::finished);
+                               }
+                               self->buffer_.commit(n);
+                               self->read_request();
+                             });
   }
 
   void read_request() {
@@ -167,7 +221,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // A keep-alive request's head within the header timeout of its first
     // byte; a new connection's still runs from the accept.
     if (served_ > 0) expire_in(context_.limits.header_timeout_seconds);
-    http::async_read(stream_, buffer_, *parser_,
+    http::async_read(*stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
                            ec == net::error::operation_aborted) {
@@ -183,7 +237,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     notify(context_.endpoints.on_response, res.result_int());
     response_ = std::move(res);
     expire_in(context_.limits.read_timeout_seconds);
-    http::async_write(stream_, response_,
+    http::async_write(*stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->fail(ec, ConnectionEnd::finished);
                         if (!self->response_.keep_alive() || self->context_.stopping.load()) {
@@ -203,7 +257,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     ended_ = true;
     expire_in(context_.limits.read_timeout_seconds);
     if constexpr (kTls) {
-      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      stream_->async_shutdown([self = shared_from_this()](beast::error_code) {
         beast::error_code ignored;
         self->socket().close(ignored);
       });
@@ -216,13 +270,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void discard_input() {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (!ec) self->discard_input();
-                            });
+    stream_->async_read_some(buffer_.prepare(kFirstReadBytes),
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (!ec) self->discard_input();
+                             });
   }
 
-  Stream stream_;
+  const net::any_io_executor executor_;   // the connection's strand
+  std::optional<beast::tcp_stream> tcp_;  // TLS: until the ClientHello is here
+  std::string hello_;                     // TLS: the ClientHello record so far
+  ssl::context* tls_ = nullptr;           // TLS: the listener's context
+  std::optional<Stream> stream_;
+  std::chrono::steady_clock::time_point deadline_;  // of the handshake and first head
   ServingContext& context_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
@@ -235,6 +294,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 };
 
 using PlainSession = Session<beast::tcp_stream>;
-using TlsSession = Session<beast::ssl_stream<beast::tcp_stream>>;
+// Asio's TLS stream: its handshake can start from the ClientHello read first.
+using TlsSession = Session<ssl::stream<beast::tcp_stream>>;
 
 }  // namespace nq::metrics::serving

@@ -8,6 +8,8 @@ std::optional<ssl::context> make_tls_context(const TlsServerConfig& config, std:
   ssl::context context(ssl::context::tls_server);
   context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
   SSL_CTX* native = context.native_handle();
+  // Idle connections (a handshake not begun, keep-alive) hold no record buffers.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_min_proto_version(native, config.min_version);
   if (config.max_version != 0) SSL_CTX_set_max_proto_version(native, config.max_version);
   beast::error_code ec;
