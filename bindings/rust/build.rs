@@ -2,12 +2,16 @@
 // plugin ABI and the host runtime's API), so that nothing is typed twice:
 // constants from the ABI's X-macro lists, #[repr(C)] structs from the
 // typedefs, the host's functions (one dispatch function per NQ_HOOK_LIST
-// entry). It also compiles a C program that prints every struct's size,
+// entry). From the same parse, the typed API: one Rust enum per list of
+// unsigned constants, one borrowed struct per hook event (a field declared
+// with a list's typedef, e.g. nq_query_type, takes that list's enum; nq_str a
+// &str; nq_bool32 a bool) and one Host method per hook. It also compiles a C program that prints every struct's size,
 // alignment and field offsets as the C compiler sees them; the layout test
 // compares them with Rust's.
 //
 // Environment: NQ_HOOKS_LIB_DIR, the directory of libnq_hooks.so (set by the
 // project's build; linked with an rpath to it). CC, the C compiler (cc).
+use std::collections::HashMap;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -197,6 +201,397 @@ fn structs(text: &str, hooks: &[Vec<String>]) -> Vec<Struct> {
     found
 }
 
+// A list of constants (`#define NQ_..._LIST(X)`) and the integer typedef of
+// its values.
+struct ConstantList {
+    name: String,
+    c_type: String,
+    entries: Vec<Vec<String>>,
+}
+
+impl ConstantList {
+    // The Rust enum of an unsigned list (the status codes are signed and stay
+    // constants): nq_query_type -> QueryType.
+    fn enum_name(&self) -> Option<String> {
+        if self.c_type == "nq_status" {
+            return None;
+        }
+        Some(camel(self.c_type.trim_start_matches("nq_")))
+    }
+}
+
+// The header's constant lists, in header order. A list belongs to the typedef
+// whose name in capitals it carries (nq_query_type: NQ_QUERY_TYPE_LIST), so a
+// field declared with that typedef holds a value of that list. The header
+// declares the pair once more, in the COUNT constant of the list
+// (NQ_ABI_LABELLED_LIST(nq_query_type, NQ_QUERY_TYPE_LIST, NQ_QUERY_TYPE_COUNT)
+// or NQ_ABI_CONSTANT(nq_gauge, NQ_GAUGE_COUNT, ...)): both must agree.
+fn constant_lists(text: &str) -> Vec<ConstantList> {
+    let typedefs: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("typedef ")?.trim_end_matches(';');
+            if rest.starts_with("struct ") || rest.contains('(') {
+                return None;
+            }
+            let (alias, ty) = parameter(rest);
+            matches!(ty.as_str(), "u32" | "i32").then(|| alias)
+        })
+        .collect();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut lists = Vec::new();
+    for line in text.lines() {
+        let name = match line.trim_start().strip_prefix("#define ") {
+            Some(rest) => match rest.find("(X)") {
+                Some(end) => &rest[..end],
+                None => continue,
+            },
+            None => continue,
+        };
+        let c_type = match typedefs
+            .iter()
+            .find(|t| format!("{}_LIST", t.to_uppercase()) == name)
+        {
+            Some(t) => t.clone(),
+            None => continue, // NQ_HOOK_LIST, NQ_VERSIONED_STRUCT_LIST
+        };
+        if c_type != "nq_status" {
+            let count = name.replace("_LIST", "_COUNT");
+            let labelled = format!("({}, {}, {})", c_type, name, count);
+            let counted = format!("NQ_ABI_CONSTANT({}, {},", c_type, count);
+            assert!(
+                flat.contains(&labelled) || flat.contains(&counted),
+                "{}: the header does not declare {} as a {} (NQ_ABI_LABELLED_LIST or NQ_ABI_CONSTANT)",
+                name,
+                count,
+                c_type
+            );
+        }
+        lists.push(ConstantList {
+            name: name.to_string(),
+            c_type,
+            entries: list_entries(text, name),
+        });
+    }
+    lists
+}
+
+// query_end -> QueryEnd, MEMORY_USAGE_BYTES -> MemoryUsageBytes.
+fn camel(s: &str) -> String {
+    s.split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let w = w.to_lowercase();
+            let mut c = w.chars();
+            match c.next() {
+                Some(first) => first.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim().trim_start_matches('"').trim_end_matches('"')
+}
+
+// The variants of a list's enum: the names without the prefix they share, up
+// to an underscore (NQ_QUERY_SELECT, NQ_QUERY_INSERT: Select, Insert).
+fn variant_names(names: &[&str]) -> Vec<String> {
+    let mut prefix = names[0].to_string();
+    for n in names {
+        while !n.starts_with(prefix.as_str()) {
+            prefix.pop();
+        }
+    }
+    if names.len() < 2 || !prefix.contains('_') {
+        prefix = "NQ_".to_string();
+    }
+    let cut = prefix.rfind('_').unwrap() + 1;
+    names.iter().map(|n| camel(&n[cut..])).collect()
+}
+
+fn enums_code(lists: &[ConstantList]) -> String {
+    let mut out = String::from(
+        "// Generated by build.rs from the constant lists of nq_plugin_abi.h; do not edit.\n",
+    );
+    for list in lists {
+        let name = match list.enum_name() {
+            Some(n) => n,
+            None => continue,
+        };
+        let names: Vec<&str> = list.entries.iter().map(|e| e[0].as_str()).collect();
+        let variants = variant_names(&names);
+        // X(NAME, value, "label", doc) or, for gauges, X(NAME, value, "metric", "state", doc).
+        let accessors: &[(&str, &str)] = match list.entries[0].len() {
+            4 => &[("label", "The lowercase name metrics and config files use.")],
+            5 => &[
+                ("metric", "The metric a sample sets."),
+                ("state", "The `state` label of the sample, or empty."),
+            ],
+            _ => &[],
+        };
+        writeln!(
+            out,
+            "/// The values of `{0}` (fields of type `{1}`). Values never change;\n/// the default is the value 0, as in a zeroed C event.\n#[repr(u32)]\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]\npub enum {2} {{",
+            list.name, list.c_type, name
+        )
+        .unwrap();
+        for (e, v) in list.entries.iter().zip(&variants) {
+            let labels: Vec<&str> = e[2..e.len() - 1].iter().map(String::as_str).collect();
+            let labels = if labels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", labels.join(", "))
+            };
+            writeln!(
+                out,
+                "    /// `{}`{}: {}.{}\n    {} = {},",
+                e[0],
+                labels,
+                unquote(&e[e.len() - 1]),
+                if e[1] == "0" { "\n    #[default]" } else { "" },
+                v,
+                e[1]
+            )
+            .unwrap();
+        }
+        out.push_str("}\n");
+        writeln!(out, "impl {} {{", name).unwrap();
+        writeln!(
+            out,
+            "    /// Every value, in list order.\n    pub const ALL: [{}; {}] = [{}];",
+            name,
+            variants.len(),
+            variants
+                .iter()
+                .map(|v| format!("{}::{}", name, v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    /// The C value.\n    #[inline]\n    pub const fn to_raw(self) -> sys::{} {{\n        self as sys::{}\n    }}",
+            list.c_type, list.c_type
+        )
+        .unwrap();
+        writeln!(
+            out,
+            "    /// The value of a C constant; `None` for a value the list does not have.\n    pub const fn from_raw(value: sys::{}) -> Option<{}> {{\n        match value {{",
+            list.c_type, name
+        )
+        .unwrap();
+        for (e, v) in list.entries.iter().zip(&variants) {
+            writeln!(out, "            sys::{} => Some({}::{}),", e[0], name, v).unwrap();
+        }
+        out.push_str("            _ => None,\n        }\n    }\n");
+        for (i, (accessor, doc)) in accessors.iter().enumerate() {
+            writeln!(
+                out,
+                "    /// {}\n    pub const fn {}(self) -> &'static str {{\n        match self {{",
+                doc, accessor
+            )
+            .unwrap();
+            for (e, v) in list.entries.iter().zip(&variants) {
+                writeln!(
+                    out,
+                    "            {}::{} => \"{}\",",
+                    name,
+                    v,
+                    unquote(&e[2 + i])
+                )
+                .unwrap();
+            }
+            out.push_str("        }\n    }\n");
+        }
+        out.push_str("}\n");
+        writeln!(
+            out,
+            "impl From<{0}> for u32 {{\n    #[inline]\n    fn from(value: {0}) -> u32 {{\n        value as u32\n    }}\n}}",
+            name
+        )
+        .unwrap();
+    }
+    out
+}
+
+// The trailing comments of struct fields (`uint64_t wait_ns; /* ... */`), by
+// struct and field: they document the generated Rust fields.
+fn field_comments(raw: &str) -> HashMap<(String, String), String> {
+    let mut found = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in raw.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("typedef struct ") {
+            if line.ends_with('{') {
+                current = rest.split_whitespace().next().map(str::to_string);
+            }
+            continue;
+        }
+        if line.starts_with('}') {
+            current = None;
+        }
+        let name = match &current {
+            Some(n) => n,
+            None => continue,
+        };
+        if let (Some(semi), Some(open)) = (line.find(';'), line.find("/*")) {
+            if semi < open && !line[..semi].contains('(') {
+                let field = line[..semi]
+                    .rsplit(|c: char| c == ' ' || c == '*')
+                    .next()
+                    .unwrap();
+                let comment = line[open + 2..].trim_end_matches("*/").trim();
+                found.insert((name.clone(), field.to_string()), comment.to_string());
+            }
+        }
+    }
+    found
+}
+
+// How a C field of an event is given in Rust.
+enum FieldKind {
+    Skipped, // struct_size and reserved fields: set by the lowering
+    Text,
+    Flag,
+    Value(String), // an enum of a constant list
+    Number(String),
+}
+
+fn field_kind(field: &str, ty: &str, lists: &[ConstantList]) -> FieldKind {
+    if field == "struct_size" || field.starts_with("reserved") {
+        return FieldKind::Skipped;
+    }
+    match ty {
+        "nq_str" => FieldKind::Text,
+        "nq_bool32" => FieldKind::Flag,
+        _ => match lists.iter().find(|l| l.c_type == ty) {
+            Some(l) => FieldKind::Value(l.enum_name().expect("a signed list in an event")),
+            None => {
+                assert!(
+                    matches!(ty, "u8" | "u32" | "i32" | "u64" | "i64" | "usize" | "f64"),
+                    "no Rust type for an event field of type {}",
+                    ty
+                );
+                FieldKind::Number(ty.to_string())
+            }
+        },
+    }
+}
+
+// nq_query_end_event -> QueryEnd.
+fn event_name(c_name: &str) -> String {
+    camel(c_name.trim_start_matches("nq_").trim_end_matches("_event"))
+}
+
+fn has_text(s: &Struct, lists: &[ConstantList]) -> bool {
+    s.fields
+        .iter()
+        .any(|(f, t)| matches!(field_kind(f, t, lists), FieldKind::Text))
+}
+
+fn events_code(
+    all: &[Struct],
+    hooks: &[Vec<String>],
+    lists: &[ConstantList],
+    comments: &HashMap<(String, String), String>,
+) -> String {
+    let mut out = String::from(
+        "// Generated by build.rs from the hook events of nq_plugin_abi.h; do not edit.\n",
+    );
+    for s in all {
+        let users: Vec<String> = hooks
+            .iter()
+            .filter(|h| h[1] == s.name)
+            .map(|h| format!("[`Host::{0}`](crate::Host::{0})", h[0]))
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let name = event_name(&s.name);
+        let lifetime = if has_text(s, lists) { "<'a>" } else { "" };
+        writeln!(
+            out,
+            "/// The event of {}: `sys::{}` without\n/// `struct_size` and reserved fields.\n#[derive(Debug, Clone, Copy, PartialEq, Default)]\npub struct {}{} {{",
+            users.join(" and "),
+            s.name,
+            name,
+            lifetime
+        )
+        .unwrap();
+        for (field, ty) in &s.fields {
+            let rust = match field_kind(field, ty, lists) {
+                FieldKind::Skipped => continue,
+                FieldKind::Text => "&'a str".to_string(),
+                FieldKind::Flag => "bool".to_string(),
+                FieldKind::Value(e) => format!("crate::{}", e),
+                FieldKind::Number(n) => n,
+            };
+            if let Some(c) = comments.get(&(s.name.clone(), field.clone())) {
+                writeln!(out, "    /// {}", c).unwrap();
+            }
+            writeln!(out, "    pub {}: {},", rust_field(field), rust).unwrap();
+        }
+        out.push_str("}\n");
+        writeln!(
+            out,
+            "impl{0} {1}{0} {{\n    /// The C event: `struct_size` set, reserved fields 0{3}.\n    #[inline]\n    pub fn to_raw(&self) -> sys::{2} {{\n        sys::{2} {{",
+            lifetime,
+            name,
+            s.name,
+            if lifetime.is_empty() {
+                ""
+            } else {
+                ", strings pointing\n    /// into this event's (valid while they are)"
+            }
+        )
+        .unwrap();
+        for (field, ty) in &s.fields {
+            let f = rust_field(field);
+            let value = match field_kind(field, ty, lists) {
+                FieldKind::Skipped if field == "struct_size" => {
+                    format!("core::mem::size_of::<sys::{}>() as u32", s.name)
+                }
+                FieldKind::Skipped => "0".to_string(),
+                FieldKind::Text => format!(
+                    "sys::nq_str {{\n                data: self.{0}.as_ptr() as *const std::os::raw::c_char,\n                len: self.{0}.len(),\n            }}",
+                    f
+                ),
+                FieldKind::Flag | FieldKind::Value(_) => format!("self.{} as u32", f),
+                FieldKind::Number(_) => format!("self.{}", f),
+            };
+            writeln!(out, "            {}: {},", f, value).unwrap();
+        }
+        out.push_str("        }\n    }\n}\n");
+    }
+    out
+}
+
+fn hook_methods_code(all: &[Struct], hooks: &[Vec<String>]) -> String {
+    let mut out =
+        String::from("// Generated by build.rs from NQ_HOOK_LIST; do not edit.\nimpl Host {\n");
+    for hook in hooks {
+        let s = all.iter().find(|s| s.name == hook[1]).unwrap();
+        let lifetime = if s.fields.iter().any(|(_, t)| t == "nq_str") {
+            "<'_>"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "    /// The `{0}` hook: {1}.\n    ///\n    /// Lowers the event into a `sys::{2}` on the stack and dispatches it:\n    /// no allocation, no lock; a no-op without a plugin. Strings are read\n    /// during the call only (the plugin copies and sanitizes what it keeps).\n    #[inline]\n    pub fn {0}(&self, event: &event::{3}{4}) {{\n        let raw = event.to_raw();\n        unsafe {{ sys::nq_host_{0}(self.raw, &raw) }}\n    }}",
+            hook[0],
+            unquote(&hook[2]),
+            hook[1],
+            event_name(&hook[1]),
+            lifetime
+        )
+        .unwrap();
+    }
+    out.push_str("}\n");
+    out
+}
+
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("../..");
     let abi_dir = root.join("abi/include");
@@ -229,24 +624,23 @@ fn main() {
             }
         }
     }
-    // Constants of the lists; status codes are nq_status.
-    for (list, ty) in [
-        ("NQ_STATUS_LIST", "nq_status"),
-        ("NQ_QUERY_TYPE_LIST", "nq_query_type"),
-        ("NQ_QUERY_STATUS_LIST", "nq_query_status"),
-        ("NQ_LOCK_TYPE_LIST", "nq_lock_type"),
-        ("NQ_WS_DISCONNECT_REASON_LIST", "nq_ws_disconnect_reason"),
-        ("NQ_WS_DROP_REASON_LIST", "nq_ws_drop_reason"),
-        ("NQ_GAUGE_LIST", "nq_gauge"),
-        ("NQ_LOG_LEVEL_LIST", "nq_log_level"),
-    ] {
-        let entries = list_entries(&text, list);
-        for e in &entries {
-            writeln!(out, "pub const {}: {} = {};", e[0], ty, e[1]).unwrap();
+    // Constants of the lists (each list with its typedef); status codes are
+    // nq_status and have no COUNT.
+    let lists = constant_lists(&text);
+    for list in &lists {
+        for e in &list.entries {
+            writeln!(out, "pub const {}: {} = {};", e[0], list.c_type, e[1]).unwrap();
         }
-        if ty != "nq_status" {
-            let count = list.replace("_LIST", "_COUNT");
-            writeln!(out, "pub const {}: {} = {};", count, ty, entries.len()).unwrap();
+        if list.c_type != "nq_status" {
+            let count = list.name.replace("_LIST", "_COUNT");
+            writeln!(
+                out,
+                "pub const {}: {} = {};",
+                count,
+                list.c_type,
+                list.entries.len()
+            )
+            .unwrap();
         }
     }
     // Plain numeric defines.
@@ -329,18 +723,13 @@ fn main() {
     }
     out.push_str("}\n");
 
-    // One method of the safe Host per hook (src/lib.rs includes hooks.rs).
-    let mut methods =
-        String::from("// Generated by build.rs from NQ_HOOK_LIST; do not edit.\nimpl Host {\n");
-    for hook in &hooks {
-        writeln!(
-            methods,
-            "    /// The {0} hook. Lock-free, allocates nothing; a no-op without a plugin.\n    #[inline]\n    pub fn {0}(&self, event: &sys::{1}) {{\n        unsafe {{ sys::nq_host_{0}(self.raw, event) }}\n    }}",
-            hook[0], hook[1]
-        )
-        .unwrap();
-    }
-    methods.push_str("}\n");
+    // The typed API (src/lib.rs includes these): one Rust enum per constant
+    // list of unsigned values, one borrowed struct per hook event, one method
+    // of the safe Host per hook.
+    let comments = field_comments(&fs::read_to_string(&abi_header).unwrap());
+    let enums = enums_code(&lists);
+    let events = events_code(&all, &hooks, &lists, &comments);
+    let methods = hook_methods_code(&all, &hooks);
 
     // Hook names, in list order.
     out.push_str("pub const HOOK_NAMES: &[&str] = &[");
@@ -389,6 +778,8 @@ fn main() {
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::write(out_dir.join("sys.rs"), out).unwrap();
     fs::write(out_dir.join("hooks.rs"), methods).unwrap();
+    fs::write(out_dir.join("enums.rs"), enums).unwrap();
+    fs::write(out_dir.join("events.rs"), events).unwrap();
     fs::write(
         out_dir.join("c_layouts.rs"),
         c_layouts(&out_dir, &c_program, &abi_dir, &host_dir),

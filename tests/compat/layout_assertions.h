@@ -34,6 +34,8 @@
 
 #if defined(__LP64__)
 #include "abi-1.1/layout_lp64.h"
+#elif defined(NQ_LAYOUT_REQUIRE_LP64)
+#error "NQ_LAYOUT_REQUIRE_LP64: this target is not LP64, no layout was checked"
 #endif
 
 #endif

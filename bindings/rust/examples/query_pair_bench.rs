@@ -1,11 +1,12 @@
 // The cost of one query begin + end pair from Rust through the binding, on
 // one thread, with the real plugin loaded: the Rust counterpart of nq-bench's
 // BM_QueryPair_Plugin/threads:1 (the same events, the same loop, through the
-// C API). Wall time per pair; run it on an idle machine.
+// typed hook methods: each lowers its event into the C struct on the stack and
+// calls the C API). Wall time per pair; run it on an idle machine.
 //
 //   NQ_PLUGIN_PATH=build/release/lib/libnq_metrics.so \
 //     cargo run --release --offline --example query_pair_bench
-use nq_host::{sys, EngineServices, Host, LogLevel};
+use nq_host::{event, EngineServices, Host, LogLevel, QueryStatus, QueryType};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,11 +26,12 @@ fn main() {
     let plugin = PathBuf::from(std::env::var("NQ_PLUGIN_PATH").expect("set NQ_PLUGIN_PATH"));
     let host = Host::new(QuietEngine, 0).unwrap();
     host.load(&plugin).unwrap();
-    let mut begin = sys::nq_query_begin_event::new();
-    begin.query_type = sys::NQ_QUERY_SELECT;
-    let mut end = sys::nq_query_end_event::new();
-    end.query_type = sys::NQ_QUERY_SELECT;
-    end.status = sys::NQ_QUERY_SUCCESS;
+    let begin = event::QueryBegin::default(); // a select
+    let mut end = event::QueryEnd {
+        query_type: QueryType::Select,
+        status: QueryStatus::Success,
+        ..Default::default()
+    };
     const PAIRS: u64 = 5_000_000;
     let mut runs = Vec::new();
     for _ in 0..7 {

@@ -11,7 +11,7 @@
 //   path = "/usr/lib/neuroquantum/libnq_metrics.so"
 //   [plugins.metrics.settings]
 //   listen = "127.0.0.1:9470"
-use nq_host::{nq_str, sys, EngineServices, Host, LogLevel};
+use nq_host::{event, EngineServices, Host, LockType, LogLevel, QueryStatus, QueryType};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,52 +102,50 @@ fn work(host: &Host, engine: &Engine, worker: u64) {
     while !STOP.load(Ordering::Relaxed) {
         n += 1;
         let began = engine.started.elapsed().as_nanos() as u64;
-        let mut begin = sys::nq_query_begin_event::new();
-        begin.query_type = [
-            sys::NQ_QUERY_SELECT,
-            sys::NQ_QUERY_UPDATE,
-            sys::NQ_QUERY_INSERT,
-        ][(n % 3) as usize];
-        begin.query_id = worker << 32 | n;
-        begin.timestamp_ns = began;
-        host.query_begin(&begin);
+        let query_type =
+            [QueryType::Select, QueryType::Update, QueryType::Insert][(n % 3) as usize];
+        let query_id = worker << 32 | n;
+        host.query_begin(&event::QueryBegin {
+            query_type,
+            query_id,
+            timestamp_ns: began,
+            ..Default::default()
+        });
         if n % 10 == 0 {
-            let mut wait = sys::nq_lock_wait_event::new();
-            wait.lock_type = sys::NQ_LOCK_EXCLUSIVE;
-            wait.wait_ns = 50_000;
-            wait.acquired = 1;
-            wait.resource = nq_str(tables[(n / 10 % 3) as usize]);
-            host.lock_wait_end(&wait);
+            host.lock_wait_end(&event::LockWait {
+                lock_type: LockType::Exclusive,
+                wait_ns: 50_000,
+                acquired: true,
+                resource: tables[(n / 10 % 3) as usize],
+            });
         }
-        let mut pages = sys::nq_buffer_event::new();
-        pages.pages = 4;
+        let pages = event::Buffer { pages: 4 };
         if n % 7 == 0 {
             host.buffer_miss(&pages)
         } else {
             host.buffer_hit(&pages)
         }
         std::thread::sleep(Duration::from_millis(2));
-        let mut end = sys::nq_query_end_event::new();
-        end.query_type = begin.query_type;
-        end.query_id = begin.query_id;
-        end.status = if n % 50 == 0 {
-            sys::NQ_QUERY_ERROR
-        } else {
-            sys::NQ_QUERY_SUCCESS
-        };
-        end.error_type = nq_str(if n % 50 == 0 {
-            "constraint_violation"
-        } else {
-            ""
+        let failed = n % 50 == 0;
+        host.query_end(&event::QueryEnd {
+            query_type,
+            query_id,
+            status: if failed {
+                QueryStatus::Error
+            } else {
+                QueryStatus::Success
+            },
+            error_type: if failed { "constraint_violation" } else { "" },
+            duration_ns: engine.started.elapsed().as_nanos() as u64 - began,
+            rows_returned: n % 20,
+            ..Default::default()
         });
-        end.duration_ns = engine.started.elapsed().as_nanos() as u64 - began;
-        end.rows_returned = n % 20;
-        host.query_end(&end);
         if n % 5 == 0 {
-            let mut send = sys::nq_ws_message_event::new();
-            send.bytes = 512;
-            send.channel = nq_str("orders");
-            host.ws_send(&send);
+            host.ws_send(&event::WsMessage {
+                bytes: 512,
+                channel: "orders",
+                ..Default::default()
+            });
         }
     }
 }

@@ -1,9 +1,13 @@
 // The binding against the real built plugin: events from several threads,
-// /metrics scraped over loopback with exact values, the errors of a missing
+// /metrics scraped over loopback with exact values, typed events reaching the
+// plugin with the label values of their enums, the errors of a missing
 // file and of a plugin of another ABI major, a reload that keeps the counts.
 // The project's build runs it with the paths of what it built in
 // NQ_PLUGIN_PATH, NQ_ALTERNATE_PLUGIN_PATH and NQ_WRONG_ABI_PLUGIN_PATH.
-use nq_host::{nq_str, sys, EngineServices, Host, LogLevel};
+use nq_host::{
+    event, nq_str, sys, EngineServices, Gauge, Host, LockType, LogLevel, QueryStatus, QueryType,
+    WsDisconnectReason, WsDropReason,
+};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -84,16 +88,18 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 }
 
 fn query_pair(host: &Host, digest: &str) {
-    let mut begin = sys::nq_query_begin_event::new();
-    begin.query_type = sys::NQ_QUERY_UPDATE;
-    begin.digest = nq_str(digest);
-    host.query_begin(&begin);
-    let mut end = sys::nq_query_end_event::new();
-    end.query_type = sys::NQ_QUERY_UPDATE;
-    end.status = sys::NQ_QUERY_SUCCESS;
-    end.duration_ns = 2_000_000;
-    end.digest = nq_str(digest);
-    host.query_end(&end);
+    host.query_begin(&event::QueryBegin {
+        query_type: QueryType::Update,
+        digest,
+        ..Default::default()
+    });
+    host.query_end(&event::QueryEnd {
+        query_type: QueryType::Update,
+        status: QueryStatus::Success,
+        duration_ns: 2_000_000,
+        digest,
+        ..Default::default()
+    });
 }
 
 const UPDATES: &str = r#"neuroquantum_queries_total{query_type="update",status="success"}"#;
@@ -158,4 +164,140 @@ fn a_missing_file_and_a_plugin_of_another_major_are_errors_with_messages() {
 fn a_host_is_send_and_sync() {
     fn shared<T: Send + Sync>() {}
     shared::<Host>();
+}
+
+#[test]
+fn typed_events_reach_the_plugin_with_the_label_values_of_their_enums() {
+    let engine = TestEngine::default();
+    let host = Host::new(engine.clone(), 0).unwrap();
+    host.load(&built("NQ_PLUGIN_PATH")).unwrap();
+    // One statement of each type and status, and one insert more that failed.
+    for query_type in QueryType::ALL {
+        for status in QueryStatus::ALL {
+            host.query_end(&event::QueryEnd {
+                query_type,
+                status,
+                duration_ns: 1_000_000,
+                digest: "typed",
+                ..Default::default()
+            });
+        }
+    }
+    host.query_end(&event::QueryEnd {
+        query_type: QueryType::Insert,
+        status: QueryStatus::Error,
+        duration_ns: 3_000_000,
+        error_type: "constraint_violation",
+        ..Default::default()
+    });
+    host.lock_wait_end(&event::LockWait {
+        lock_type: LockType::IntentExclusive,
+        wait_ns: 250_000_000,
+        acquired: true,
+        resource: "table:orders",
+    });
+    host.ws_connect(&event::WsConnection { connection_id: 7 });
+    host.ws_drop(&event::WsDrop {
+        reason: WsDropReason::QueueFull,
+        connection_id: 7,
+        messages: 5,
+    });
+    host.ws_disconnect(&event::WsDisconnect {
+        reason: WsDisconnectReason::Timeout,
+        connection_id: 7,
+        duration_ns: 1_000_000_000,
+    });
+    host.gauge_sample(&event::GaugeSample {
+        gauge: Gauge::BufferPoolDirtyPages,
+        value: 42.0,
+    });
+    // The raw API still works beside the typed one.
+    let mut raw = sys::nq_query_end_event::new();
+    raw.query_type = sys::NQ_QUERY_DDL;
+    raw.status = sys::NQ_QUERY_CANCELLED;
+    raw.digest = nq_str("raw");
+    unsafe { sys::nq_host_query_end(host.as_raw(), &raw) };
+
+    let text = scrape(engine.metrics_port());
+    let value = |series: &str| {
+        sample(&text, series).unwrap_or_else(|| panic!("no {} in\n{}", series, text))
+    };
+    assert_eq!(
+        value(r#"neuroquantum_queries_total{query_type="insert",status="error"}"#),
+        2.0
+    );
+    assert_eq!(
+        value(r#"neuroquantum_queries_total{query_type="ddl",status="cancelled"}"#),
+        2.0,
+        "one typed, one raw"
+    );
+    for query_type in QueryType::ALL {
+        for status in QueryStatus::ALL {
+            let expected = match (query_type, status) {
+                (QueryType::Insert, QueryStatus::Error) => 2.0,
+                (QueryType::Ddl, QueryStatus::Cancelled) => 2.0,
+                _ => 1.0,
+            };
+            let series = format!(
+                "neuroquantum_queries_total{{query_type=\"{}\",status=\"{}\"}}",
+                query_type.label(),
+                status.label()
+            );
+            assert_eq!(value(&series), expected, "{}", series);
+        }
+    }
+    assert_eq!(
+        value(r#"neuroquantum_lock_waits_total{lock_type="intent_exclusive"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"neuroquantum_lock_wait_seconds_total{lock_type="intent_exclusive"}"#),
+        0.25
+    );
+    assert_eq!(
+        value(r#"neuroquantum_websocket_messages_dropped_total{reason="queue_full"}"#),
+        5.0
+    );
+    assert_eq!(
+        value(r#"neuroquantum_websocket_disconnects_total{reason="timeout"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"neuroquantum_buffer_pool_pages{state="dirty"}"#),
+        42.0
+    );
+    assert_eq!(
+        value(r#"neuroquantum_plugin_malformed_events_total{hook="query_end"}"#),
+        0.0
+    );
+    host.unload().unwrap();
+}
+
+#[test]
+fn the_enums_are_the_lists_of_the_header() {
+    assert_eq!(QueryType::Insert.to_raw(), sys::NQ_QUERY_INSERT);
+    assert_eq!(QueryType::ALL.len() as u32, sys::NQ_QUERY_TYPE_COUNT);
+    assert_eq!(QueryStatus::ALL.len() as u32, sys::NQ_QUERY_STATUS_COUNT);
+    assert_eq!(LockType::ALL.len() as u32, sys::NQ_LOCK_TYPE_COUNT);
+    assert_eq!(Gauge::ALL.len() as u32, sys::NQ_GAUGE_COUNT);
+    assert_eq!(LogLevel::ALL.len() as u32, sys::NQ_LOG_LEVEL_COUNT);
+    assert_eq!(
+        WsDisconnectReason::from_raw(sys::NQ_WS_DISCONNECT_ERROR),
+        Some(WsDisconnectReason::Error)
+    );
+    assert_eq!(WsDropReason::from_raw(sys::NQ_WS_DROP_REASON_COUNT), None);
+    assert_eq!(LockType::IntentShared.label(), "intent_shared");
+    assert_eq!(
+        Gauge::BufferPoolFreePages.metric(),
+        "neuroquantum_buffer_pool_pages"
+    );
+    assert_eq!(Gauge::BufferPoolFreePages.state(), "free");
+    assert_eq!(u32::from(LogLevel::Warn), sys::NQ_LOG_WARN);
+    // Defaults are the value 0, as in a zeroed C event.
+    let end = event::QueryEnd::default().to_raw();
+    assert_eq!(
+        end.struct_size as usize,
+        std::mem::size_of::<sys::nq_query_end_event>()
+    );
+    assert_eq!((end.query_type, end.status, end.digest.len), (0, 0, 0));
 }
