@@ -3,10 +3,16 @@
 // naively (Family::Add(labels) per event) and with pre-resolved handles.
 // Run at 1 and 2 threads; the time is CPU time per event pair / event.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -14,6 +20,7 @@
 #include <string>
 #include <thread>
 
+#include "nq/testing/exposition_samples.hpp"
 #include "nq/testing/http_client.hpp"
 #include "test_engine.hpp"
 
@@ -27,6 +34,12 @@ nq::testing::TestEngine& plugin_engine() {
 // The plugin, loaded once for the whole run.
 nq_host* plugin_host() {
   static nq_host* host = [] {
+    // As a database server does: as many files as allowed, so that the
+    // listener may hold the attack of BM_QueryPair_Plugin_WhileAttacked.
+    rlimit files{};
+    ::getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
     nq::testing::TestEngine& engine = plugin_engine();
     engine.settings["listen"] = "127.0.0.1:0";
     nq_host* h = engine.create_host();
@@ -131,6 +144,37 @@ void BM_QueryPair_Plugin_WhileScraped(benchmark::State& state) {
   scraper.join();
   state.counters["scrapes_per_s"] = static_cast<double>(scrapes.load()) / took.count();
   state.counters["failed_scrapes"] = static_cast<double>(failed.load());
+}
+
+// The same while nq-listener-attacker holds 3,000 connections dribbling
+// unfinished request heads and 1,000 silent ones against the plugin's
+// listener (reconnecting whenever cut), and scrapes it four times a second:
+// what a connection flood costs the hook calls.
+void BM_QueryPair_Plugin_WhileAttacked(benchmark::State& state) {
+  plugin_host();
+  const std::string port = std::to_string(plugin_engine().metrics_port());
+  const char* argv[] = {NQ_ATTACKER_PATH, "--port", port.c_str(), "--dribblers", "3000",
+                        "--silent",       "1000",   "--seconds",  "3600",        nullptr};
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t attacker = -1;
+  if (posix_spawn(&attacker, NQ_ATTACKER_PATH, &quiet, nullptr, const_cast<char**>(argv),
+                  environ) != 0) {
+    state.SkipWithError("cannot start nq-listener-attacker");
+    return;
+  }
+  posix_spawn_file_actions_destroy(&quiet);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // the attack is held
+  query_pairs(state);
+  std::string error;
+  const auto reply = nq::testing::http_get("127.0.0.1", plugin_engine().metrics_port(), "/metrics");
+  if (const auto samples = nq::testing::parse_exposition(reply.body, error)) {
+    state.counters["held_connections"] =
+        nq::testing::value_of(*samples, "neuroquantum_plugin_http_connections_open").value_or(0);
+  }
+  ::kill(attacker, SIGTERM);
+  ::waitpid(attacker, nullptr, 0);
 }
 
 void BM_QueryPair_PromCppNaive(benchmark::State& state) {
@@ -246,6 +290,7 @@ void BM_WebSocketSend_PromCppHandles(benchmark::State& state) {
 #define NQ_BENCH_THREADS(fn) BENCHMARK(fn)->Threads(1)->Threads(2)
 NQ_BENCH_THREADS(BM_QueryPair_Plugin);
 BENCHMARK(BM_QueryPair_Plugin_WhileScraped);
+BENCHMARK(BM_QueryPair_Plugin_WhileAttacked);
 NQ_BENCH_THREADS(BM_QueryPair_PromCppNaive);
 NQ_BENCH_THREADS(BM_QueryPair_PromCppHandles);
 NQ_BENCH_THREADS(BM_LockWait_Plugin);
