@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "http/session.hpp"
-#include "http/tls_context.hpp"
+#include "http/web_config_watch.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -40,10 +40,9 @@ struct HttpListener::Impl {
   Impl(ListenAddress a, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
        std::shared_ptr<spdlog::logger> log)
       : address(std::move(a)),
-        tls_config(std::move(web.tls)),
-        context{std::move(endpoints), limits, std::move(web.headers),
-                BasicAuth(std::move(web.basic_auth_users)), std::move(log)},
-        io(static_cast<int>(limits.threads)) {}
+        context{std::move(endpoints), limits, std::move(log)},
+        io(static_cast<int>(limits.threads)),
+        web_config(std::move(web), context.log, context.endpoints.on_web_config_reload) {}
 
   // Accept handlers run on the acceptor's strand, one at a time. There is
   // always exactly one accept in flight while the acceptor is open; the
@@ -66,10 +65,11 @@ struct HttpListener::Impl {
   void serve(tcp::socket socket) {
     const bool over_limit = context.sessions.load() >= context.limits.max_connections;
     std::shared_ptr<SessionBase> session;
-    if (tls) {
-      session = std::make_shared<TlsSession>(std::move(socket), context, *tls);
+    std::shared_ptr<const WebSecurity> security = web_config.current();
+    if (security->tls) {
+      session = std::make_shared<TlsSession>(std::move(socket), context, std::move(security));
     } else {
-      session = std::make_shared<PlainSession>(std::move(socket), context);
+      session = std::make_shared<PlainSession>(std::move(socket), context, std::move(security));
     }
     if (over_limit) {
       context.log->debug("refusing a connection: {} open (http_max_connections)",
@@ -101,12 +101,11 @@ struct HttpListener::Impl {
   }
 
   ListenAddress address;
-  const std::optional<TlsServerConfig> tls_config;  // made into `tls` by start()
   ServingContext context;
-  std::optional<ssl::context> tls;                   // when the web config asks for TLS
   std::vector<std::weak_ptr<SessionBase>> sessions;  // acceptor's strand only
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};
+  WebConfigWatch web_config;  // acceptor's strand only (after start())
   std::vector<std::thread> threads;
   std::atomic<bool> accepting_ended{false};  // set by the last accept handler
 };
@@ -122,12 +121,9 @@ HttpListener::~HttpListener() {
 
 bool HttpListener::start(std::string& error, int adopted_socket) {
   Impl& s = *impl_;
-  if (s.tls_config) {
-    s.tls = make_tls_context(*s.tls_config, error);
-    if (!s.tls) {
-      if (adopted_socket >= 0) ::close(adopted_socket);
-      return false;
-    }
+  if (!s.web_config.start(error)) {
+    if (adopted_socket >= 0) ::close(adopted_socket);
+    return false;
   }
   beast::error_code ec;
   if (adopted_socket >= 0) {
@@ -151,7 +147,10 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
     return false;
   }
   s.address.port = s.acceptor.local_endpoint().port();
-  net::dispatch(s.acceptor.get_executor(), [&s] { s.accept(); });
+  net::dispatch(s.acceptor.get_executor(), [&s] {
+    s.accept();
+    s.web_config.watch_on(s.acceptor.get_executor());
+  });
   for (uint32_t i = 0; i < s.context.limits.threads; ++i) {
     s.threads.emplace_back([&s] {
       try {
@@ -175,6 +174,7 @@ void HttpListener::stop() noexcept {
   if (s.threads.empty()) return;
   net::post(s.acceptor.get_executor(), [&s] {
     s.context.stopping.store(true);
+    s.web_config.stop();
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });

@@ -14,7 +14,10 @@
 // header sizes are capped (414, 431); no request may carry a body (413);
 // only GET and HEAD (405); unknown paths 404. With basic_auth_users, every
 // request needs credentials (401 with WWW-Authenticate otherwise, counted
-// through on_auth_failure); with tls_server_config, connections are TLS.
+// through on_auth_failure); with tls_server_config, connections are TLS;
+// with rate_limit, requests beyond it are answered 429. A web config read
+// from a file is reloaded when it or a file it names changes, for new
+// connections (web_config_watch.hpp; reported through on_web_config_reload).
 // Only the http/ room includes Beast (serving.hpp, session.hpp).
 #pragma once
 
@@ -35,18 +38,21 @@ struct HttpEndpoints {
   std::function<std::string(ExpositionFormat)> render_metrics;  // uncompressed
   std::string server_name;                                      // "nq-metrics/0.1.0"
   std::string landing_page_html;
-  std::function<void()> on_auth_failure;  // a request refused for its credentials
+  std::function<void()> on_auth_failure;              // a request refused for its credentials
+  std::function<void(bool ok)> on_web_config_reload;  // the web config file changed
 };
 
 // Answers one request given as raw bytes as a connection of a listener with
 // these settings would (limits, credentials, routes, headers), without a
-// socket, and returns the serialized response. For the fuzz target.
+// socket, and returns the serialized response (empty when `web` asks for a
+// TLS context that cannot be made). For the fuzz target.
 std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endpoints,
                                const ListenerLimits& limits, const WebConfig& web);
 
 class HttpListener {
  public:
-  // `web`: TLS, client certificates, basic auth and headers (web_config.hpp).
+  // `web`: TLS, client certificates, basic auth, headers and rate limit
+  // (web_config.hpp); when read from a file, watched for changes.
   HttpListener(ListenAddress address, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
                std::shared_ptr<spdlog::logger> log);
   ~HttpListener();

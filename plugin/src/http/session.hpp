@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "http/serving.hpp"
+#include "http/web_security.hpp"
 
 namespace nq::metrics::serving {
 
@@ -36,9 +37,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
  public:
-  template <class... TlsContext>
-  Session(tcp::socket socket, ServingContext& context, TlsContext&... tls)
-      : stream_(std::move(socket), tls...), context_(context) {
+  // `security`: the web config snapshot in force when the connection was
+  // accepted, for the connection's whole life.
+  Session(tcp::socket socket, ServingContext& context, std::shared_ptr<const WebSecurity> security)
+      : stream_(open(std::move(socket), *security)),
+        context_(context),
+        security_(std::move(security)) {
     context_.sessions.fetch_add(1);
   }
   ~Session() override { context_.sessions.fetch_sub(1); }
@@ -69,6 +73,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
  private:
+  static Stream open(tcp::socket socket, const WebSecurity& security) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), security.tls->context());
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
   tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
   void expire_in(uint32_t seconds) {
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
@@ -123,7 +134,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                            ec == net::error::operation_aborted) {
                          return self->close();
                        }
-                       self->write(answer(self->context_, ec, self->parser_->get()));
+                       const Request& req = self->parser_->get();
+                       self->write(answer(self->context_, *self->security_, ec, req));
                      });
   }
 
@@ -170,6 +182,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   Stream stream_;
   ServingContext& context_;
+  const std::shared_ptr<const WebSecurity> security_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   Response response_;
