@@ -79,7 +79,14 @@ TEST(WebConfig, EveryMistakeIsNamedByItsKey) {
   EXPECT_EQ(parse_error("tls_server_config: {cert_file: a, key_file: b, min_version: TLS13, "
                         "max_version: TLS12}"),
             "tls_server_config: max_version is below min_version");
-  EXPECT_EQ(parse_error("tls_config: {}").rfind("tls_config: unknown key", 0), 0u);
+  EXPECT_EQ(parse_error("tls_config: {}"),
+            "tls_config: unknown key (expected one of tls_server_config, http_server_config, "
+            "rate_limit, basic_auth_users)");
+  EXPECT_EQ(parse_error("tls_server_config: {cert_file: a, key_file: b, ca_file: c}"),
+            "tls_server_config.ca_file: unknown key (expected one of cert, cert_file, key, "
+            "key_file, client_ca, client_ca_file, client_auth_type, client_allowed_sans, "
+            "cipher_suites, curve_preferences, prefer_server_cipher_suites, min_version, "
+            "max_version)");
   EXPECT_EQ(parse_error("basic_auth_users: {alice: secret}")
                 .rfind("basic_auth_users.alice: not a bcrypt hash", 0),
             0u);
@@ -129,7 +136,7 @@ http_server_config:
   EXPECT_EQ(parse_error("http_server_config: {http2: sometimes}"),
             "http_server_config.http2: expected true or false");
   EXPECT_EQ(parse_error("http_server_config: {keep_alive: true}"),
-            "http_server_config.keep_alive: unknown key");
+            "http_server_config.keep_alive: unknown key (expected one of http2, headers)");
 }
 
 TEST(WebConfig, TlsWithoutACertificateServesPlainHttpAsExporterToolkitDoes) {
@@ -278,7 +285,8 @@ TEST(WebConfig, RateLimitIsABucketOfBurstRequestsRefilledEachInterval) {
             "rate_limit.interval: '1 s' is not a duration such as 1s, 250ms or 1m30s");
   EXPECT_EQ(parse_error("rate_limit: {interval: 1s, burst: -2}"),
             "rate_limit.burst: '-2' is not a number of requests from 0 to 2147483647");
-  EXPECT_EQ(parse_error("rate_limit: {interval: 1s, rate: 3}"), "rate_limit.rate: unknown key");
+  EXPECT_EQ(parse_error("rate_limit: {interval: 1s, rate: 3}"),
+            "rate_limit.rate: unknown key (expected one of interval, burst)");
 }
 
 TEST(RateLimiter, AllowsBurstAtOnceThenOnePerInterval) {

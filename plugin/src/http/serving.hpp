@@ -17,8 +17,6 @@
 #include <atomic>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "http/http_listener.hpp"
 

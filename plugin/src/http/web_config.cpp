@@ -61,6 +61,25 @@ constexpr std::array<Named<std::string_view>, 17> kCipherSuites = {{
     {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
 }};
 
+// The keys of each section.
+constexpr std::array<std::string_view, 4> kSections = {"tls_server_config", "http_server_config",
+                                                       "rate_limit", "basic_auth_users"};
+constexpr std::array<std::string_view, 13> kTlsKeys = {"cert",
+                                                       "cert_file",
+                                                       "key",
+                                                       "key_file",
+                                                       "client_ca",
+                                                       "client_ca_file",
+                                                       "client_auth_type",
+                                                       "client_allowed_sans",
+                                                       "cipher_suites",
+                                                       "curve_preferences",
+                                                       "prefer_server_cipher_suites",
+                                                       "min_version",
+                                                       "max_version"};
+constexpr std::array<std::string_view, 2> kHttpKeys = {"http2", "headers"};
+constexpr std::array<std::string_view, 2> kRateLimitKeys = {"interval", "burst"};
+
 // exporter-toolkit's curve names, with OpenSSL's group names.
 constexpr std::array<Named<std::string_view>, 4> kCurves = {
     {{"CurveP256", "P-256"}, {"CurveP384", "P-384"}, {"CurveP521", "P-521"}, {"X25519", "X25519"}}};
@@ -164,13 +183,7 @@ class Parser {
     for (const auto& entry : root) {
       const auto key = scalar(entry.first, "web config");
       if (!key) return false;
-      const bool known = *key == "tls_server_config" || *key == "http_server_config" ||
-                         *key == "rate_limit" || *key == "basic_auth_users";
-      if (!known) {
-        return fail(*key,
-                    "unknown key (expected tls_server_config, http_server_config, rate_limit or "
-                    "basic_auth_users)");
-      }
+      if (!known(kSections, *key, *key)) return false;
       if (entry.second.IsNull()) continue;
       const bool ok = *key == "tls_server_config"    ? tls(entry.second, config)
                       : *key == "http_server_config" ? http(entry.second, config)
@@ -226,6 +239,14 @@ class Parser {
     return entry;
   }
 
+  // A key of a section, or an error that lists the section's keys.
+  template <size_t N>
+  bool known(const std::array<std::string_view, N>& keys, const std::string& key,
+             const std::string& at) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end() ||
+           fail(at, "unknown key (expected one of " + names_of(keys) + ")");
+  }
+
   bool expect_map(const YAML::Node& node, const std::string& where) {
     return node.IsMap() || fail(where, "expected a mapping of keys to values");
   }
@@ -250,10 +271,8 @@ class Parser {
       const auto key = scalar(entry.first, where);
       if (!key) return false;
       const std::string at = where + "." + *key;
-      if (entry.second.IsNull()) {
-        if (!is_tls_key(*key)) return fail(at, "unknown key");
-        continue;
-      }
+      if (!known(kTlsKeys, *key, at)) return false;
+      if (entry.second.IsNull()) continue;
       if (*key == "client_auth_type") {
         const auto name = scalar(entry.second, at);
         if (!name) return false;
@@ -298,26 +317,15 @@ class Parser {
     return true;
   }
 
-  static bool is_tls_key(const std::string& key) {
-    return key == "cert" || key == "cert_file" || key == "key" || key == "key_file" ||
-           key == "client_ca" || key == "client_ca_file" || key == "client_auth_type" ||
-           key == "client_allowed_sans" || key == "cipher_suites" || key == "curve_preferences" ||
-           key == "prefer_server_cipher_suites" || key == "min_version" || key == "max_version";
-  }
-
   // cert, key, client_ca (inline PEM) and their *_file keys.
   bool pem(const std::string& key, const YAML::Node& value, const std::string& at,
            TlsServerConfig& tls) {
     const bool is_file = key.ends_with("_file");
     const std::string base = is_file ? key.substr(0, key.size() - 5) : key;
-    PemSource* source = base == "cert"        ? &tls.cert
-                        : base == "key"       ? &tls.key
-                        : base == "client_ca" ? &tls.client_ca
-                                              : nullptr;
-    if (source == nullptr) return fail(at, "unknown key");
+    PemSource& source = base == "cert" ? tls.cert : base == "key" ? tls.key : tls.client_ca;
     const auto text = is_file ? file(value, at) : scalar(value, at);
     if (!text) return false;
-    (is_file ? source->file : source->text) = *text;
+    (is_file ? source.file : source.text) = *text;
     return true;
   }
 
@@ -395,7 +403,7 @@ class Parser {
       const auto key = scalar(entry.first, where);
       if (!key) return false;
       const std::string at = where + "." + *key;
-      if (*key != "http2" && *key != "headers") return fail(at, "unknown key");
+      if (!known(kHttpKeys, *key, at)) return false;
       if (entry.second.IsNull()) continue;
       if (*key == "http2") {
         // Either way: this listener speaks HTTP/1.1, which is what clients
@@ -443,7 +451,7 @@ class Parser {
       const auto key = scalar(entry.first, where);
       if (!key) return false;
       const std::string at = where + "." + *key;
-      if (*key != "interval" && *key != "burst") return fail(at, "unknown key");
+      if (!known(kRateLimitKeys, *key, at)) return false;
       if (entry.second.IsNull()) continue;
       const auto text = scalar(entry.second, at);
       if (!text) return false;
