@@ -24,13 +24,13 @@ void WebConfigWatch::watch_on(const boost::asio::any_io_executor& strand) {
 }
 
 void WebConfigWatch::stop() {
-  if (timer_) timer_->cancel();
+  timer_.reset();  // a wait in flight completes as aborted
 }
 
 void WebConfigWatch::schedule() {
   timer_->expires_after(kCheckInterval);
   timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the listener stops
+    if (ec || !timer_) return;  // the listener stops (a handler already queued finds no timer)
     check();
     schedule();
   });
