@@ -38,14 +38,12 @@ constexpr std::array<Named<ClientAuth>, 6> kClientAuths = {{
     {"RequireAndVerifyClientCert", ClientAuth::require_and_verify_client_cert},
 }};
 
-// Go's tls.CipherSuites() by name, with OpenSSL's name of each. The TLS 1.3
-// suites have none: Go does not let cipher_suites restrict TLS 1.3, so they
-// are accepted and change nothing.
-constexpr std::array<Named<std::string_view>, 17> kCipherSuites = {{
-    {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
-    {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
-    {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
-    {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+// Go's tls.CipherSuites() by name (Go 1.25, which exporter-toolkit is built
+// with: the RSA key exchange suites are among its insecure ones, which
+// exporter-toolkit does not accept), with OpenSSL's name of each. The TLS
+// 1.3 suites have none: Go does not let cipher_suites restrict TLS 1.3, so
+// they are accepted and change nothing.
+constexpr std::array<Named<std::string_view>, 13> kCipherSuites = {{
     {"TLS_AES_128_GCM_SHA256", ""},
     {"TLS_AES_256_GCM_SHA384", ""},
     {"TLS_CHACHA20_POLY1305_SHA256", ""},
