@@ -23,7 +23,7 @@ enum class Unit : uint8_t { none, seconds, bytes };
 // Where a family's values come from.
 enum class Source : uint8_t {
   events,      // recorded from hook events (counters, histograms, up/down gauges)
-  samples,     // the last value the engine sampled (gauge_sample hook)
+  samples,     // the last value set: sampled by the engine (gauge_sample hook) or the plugin
   identity,    // the plugin itself: build info, start time
   process,     // the host process, read at scrape time (/proc)
   scrape,      // computed by the scrape (series count)

@@ -253,8 +253,9 @@ std::vector<SettingDoc> settings_reference() {
       {"listen", "127.0.0.1:9470",
        "address of the plugin's HTTP listener: IP:PORT or [IPv6]:PORT; port 0 picks a free port"},
       {"web_config_file", "",
-       "TLS, client certificates, basic auth and headers of the listener: a web config file as "
-       "Prometheus exporters use (see \"Securing the endpoint\")"},
+       "TLS, client certificates, basic auth, headers and rate limit of the listener: a web "
+       "config file as Prometheus exporters use, applied again when it changes (see \"Securing "
+       "the endpoint\")"},
       {"log_level", "info", "the plugin's own log level: " + log_level_names(", ")},
       {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
       {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},

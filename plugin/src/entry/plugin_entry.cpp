@@ -25,7 +25,8 @@ namespace {
 
 using namespace nq::metrics;
 
-constexpr uint32_t kReloadSuccess = 0;  // series of neuroquantum_plugin_reloads_total{result}
+// Series of the `result` label (plugin_reloads_total, plugin_web_config_reloads_total).
+constexpr uint32_t kReloadSuccess = 0;
 constexpr uint32_t kReloadFailure = 1;
 
 using nq::copy_message;
@@ -141,6 +142,11 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
         [self](ConnectionEnd why) {
           self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_http_connections_closed_total,
                             static_cast<uint32_t>(why));
+        },
+        [self](bool ok) {
+          self->store.count(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_web_config_reloads_total,
+                            ok ? kReloadSuccess : kReloadFailure);
+          self->store.set(FamilyId::plugin_web_config_last_reload_success, 0, ok ? 1 : 0);
         }};
     auto listener =
         std::make_unique<HttpListener>(self->settings.listen, self->settings.listener,
@@ -152,6 +158,7 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
       return NQ_ERR_START_FAILED;
     }
     self->listener = std::move(listener);
+    self->store.set(FamilyId::plugin_web_config_last_reload_success, 0, 1);
     self->log->info("nq_metrics {} (build {}) serving http://{}/metrics", self->identity.version,
                     self->identity.build_id, self->listener->bound_address().to_string());
     return NQ_OK;

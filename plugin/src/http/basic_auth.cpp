@@ -42,7 +42,7 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
 
 BasicAuth::BasicAuth(std::map<std::string, std::string> users) : users_(std::move(users)) {}
 
-bool BasicAuth::allows(std::string_view authorization) {
+bool BasicAuth::allows(std::string_view authorization) const {
   constexpr std::string_view kScheme = "Basic ";
   if (authorization.size() <= kScheme.size() ||
       strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {

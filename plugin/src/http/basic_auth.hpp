@@ -10,7 +10,8 @@
 // a dummy hash, so timing does not tell which users exist.
 //
 // Thread-safety: allows() may be called from every serving thread at once
-// (the cache is under a mutex, held only to look up or store a digest).
+// (the cache is under a mutex, held only to look up or store a digest); the
+// users are fixed at construction (a changed user list is a new BasicAuth).
 #pragma once
 
 #include <array>
@@ -28,13 +29,13 @@ class BasicAuth {
   bool enabled() const noexcept { return !users_.empty(); }
   // True when the value of an Authorization header ("Basic base64(user:pw)")
   // names a user and the right password.
-  bool allows(std::string_view authorization);
+  bool allows(std::string_view authorization) const;
 
  private:
   using Digest = std::array<unsigned char, 32>;
   const std::map<std::string, std::string> users_;  // user -> bcrypt hash
-  std::mutex mutex_;
-  std::map<std::string, Digest> verified_;  // user -> SHA-256 of "user:password"
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, Digest> verified_;  // user -> SHA-256 of "user:password"
 };
 
 }  // namespace nq::metrics

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "http/session.hpp"
-#include "http/tls_context.hpp"
+#include "http/web_config_watch.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -67,11 +67,9 @@ struct HttpListener::Impl {
   Impl(ListenAddress a, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
        std::shared_ptr<spdlog::logger> log)
       : address(std::move(a)),
-        tls_config(std::move(web.tls)),
-        context{std::move(endpoints),   limits,
-                std::move(web.headers), BasicAuth(std::move(web.basic_auth_users)),
-                std::move(log),         {}},
-        io(static_cast<int>(limits.threads)) {
+        context{std::move(endpoints), limits, std::move(log), {}},
+        io(static_cast<int>(limits.threads)),
+        web_config(std::move(web), context.log, context.endpoints.on_web_config_reload) {
     context.waiting = [this](std::weak_ptr<SessionBase> session, uint32_t wait) {
       net::post(acceptor.get_executor(),
                 [this, session = std::move(session), wait] { remember_waiting(session, wait); });
@@ -124,10 +122,11 @@ struct HttpListener::Impl {
     // Not make_shared: the queue's weak pointers would keep a closed
     // session's memory until their entries are dropped.
     std::shared_ptr<SessionBase> session;
-    if (tls) {
-      session.reset(new TlsSession(std::move(socket), context, *tls));
+    std::shared_ptr<const WebSecurity> security = web_config.current();
+    if (security->tls) {
+      session.reset(new TlsSession(std::move(socket), context, std::move(security)));
     } else {
-      session.reset(new PlainSession(std::move(socket), context));
+      session.reset(new PlainSession(std::move(socket), context, std::move(security)));
     }
     if (at_limit && !evict_oldest_waiting()) {
       context.log->debug(
@@ -189,12 +188,11 @@ struct HttpListener::Impl {
   }
 
   ListenAddress address;
-  const std::optional<TlsServerConfig> tls_config;  // made into `tls` by start()
   ServingContext context;
-  std::optional<ssl::context> tls;     // when the web config asks for TLS
   std::deque<WaitingSession> waiting;  // acceptor's strand only
   net::io_context io;
   tcp::acceptor acceptor{net::make_strand(io)};
+  WebConfigWatch web_config;  // acceptor's strand only (after start())
   net::steady_timer retry_timer{acceptor.get_executor()};
   std::chrono::steady_clock::time_point last_accept_warning{};
   std::vector<std::thread> threads;
@@ -212,12 +210,9 @@ HttpListener::~HttpListener() {
 
 bool HttpListener::start(std::string& error, int adopted_socket) {
   Impl& s = *impl_;
-  if (s.tls_config) {
-    s.tls = make_tls_context(*s.tls_config, error);
-    if (!s.tls) {
-      if (adopted_socket >= 0) ::close(adopted_socket);
-      return false;
-    }
+  if (!s.web_config.start(error)) {
+    if (adopted_socket >= 0) ::close(adopted_socket);
+    return false;
   }
   beast::error_code ec;
   if (adopted_socket >= 0) {
@@ -250,7 +245,10 @@ bool HttpListener::start(std::string& error, int adopted_socket) {
         "more",
         s.context.limits.max_connections, wanted);
   }
-  net::dispatch(s.acceptor.get_executor(), [&s] { s.accept(); });
+  net::dispatch(s.acceptor.get_executor(), [&s] {
+    s.accept();
+    s.web_config.watch_on(s.acceptor.get_executor());
+  });
   for (uint32_t i = 0; i < s.context.limits.threads; ++i) {
     s.threads.emplace_back([&s] {
       try {
@@ -274,6 +272,7 @@ void HttpListener::stop() noexcept {
   if (s.threads.empty()) return;
   net::post(s.acceptor.get_executor(), [&s] {
     s.context.stopping.store(true);
+    s.web_config.stop();
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });

@@ -14,7 +14,10 @@
 // header sizes are capped (414, 431); no request may carry a body (413);
 // only GET and HEAD (405); unknown paths 404. With basic_auth_users, every
 // request needs credentials (401 with WWW-Authenticate otherwise, counted
-// through on_auth_failure); with tls_server_config, connections are TLS.
+// through on_auth_failure); with tls_server_config, connections are TLS;
+// with rate_limit, requests beyond it are answered 429. A web config read
+// from a file is reloaded when it or a file it names changes, for new
+// connections (web_config_watch.hpp; reported through on_web_config_reload).
 // Only the http/ room includes Beast (serving.hpp, session.hpp).
 #pragma once
 
@@ -42,17 +45,20 @@ struct HttpEndpoints {
   std::function<void(uint32_t connections_open)> on_scrape;  // before render_metrics
   std::function<void(unsigned status)> on_response;          // a response is sent
   std::function<void(ConnectionEnd)> on_connection_end;      // a connection is gone
+  std::function<void(bool ok)> on_web_config_reload;         // the web config file changed
 };
 
 // Answers one request given as raw bytes as a connection of a listener with
 // these settings would (limits, credentials, routes, headers), without a
-// socket, and returns the serialized response. For the fuzz target.
+// socket, and returns the serialized response (empty when `web` asks for a
+// TLS context that cannot be made). For the fuzz target.
 std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endpoints,
                                const ListenerLimits& limits, const WebConfig& web);
 
 class HttpListener {
  public:
-  // `web`: TLS, client certificates, basic auth and headers (web_config.hpp).
+  // `web`: TLS, client certificates, basic auth, headers and rate limit
+  // (web_config.hpp); when read from a file, watched for changes.
   HttpListener(ListenAddress address, ListenerLimits limits, WebConfig web, HttpEndpoints endpoints,
                std::shared_ptr<spdlog::logger> log);
   ~HttpListener();

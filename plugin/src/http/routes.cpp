@@ -1,8 +1,10 @@
 // The routes of the listener and the responses to requests that break a limit.
+#include <chrono>
 #include <sstream>
 
 #include "http/negotiation.hpp"
 #include "http/serving.hpp"
+#include "http/web_security.hpp"
 
 namespace nq::metrics {
 namespace serving {
@@ -85,7 +87,8 @@ Response route(const Request& req, const ServingContext& context) {
   return make_response(req, http::status::not_found, "text/plain", "Not Found\n", name);
 }
 
-Response answer(ServingContext& context, beast::error_code read_error, const Request& req) {
+Response answer(ServingContext& context, const WebSecurity& security, beast::error_code read_error,
+                const Request& req) {
   const std::string& name = context.endpoints.server_name;
   Response res;
   if (read_error) {
@@ -93,7 +96,11 @@ Response answer(ServingContext& context, beast::error_code read_error, const Req
   } else if (req.method_string().size() + req.target().size() + kRequestLineOverhead >
              context.limits.max_request_line_bytes) {
     res = error_response(http::status::uri_too_long, "URI Too Long\n", name);
-  } else if (context.auth.enabled() && !context.auth.allows(req[http::field::authorization])) {
+  } else if (security.rate_limiter &&
+             !security.rate_limiter->try_take(std::chrono::steady_clock::now())) {
+    res = make_response(req, http::status::too_many_requests, "text/plain", "Too Many Requests\n",
+                        name);
+  } else if (security.auth.enabled() && !security.auth.allows(req[http::field::authorization])) {
     notify(context.endpoints.on_auth_failure);
     res = make_response(req, http::status::unauthorized, "text/plain", "Unauthorized\n", name);
     res.set(http::field::www_authenticate, "Basic realm=\"nq-metrics\", charset=\"UTF-8\"");
@@ -106,7 +113,7 @@ Response answer(ServingContext& context, beast::error_code read_error, const Req
                           "Internal Server Error\n", name);
     }
   }
-  for (const auto& [header, value] : context.headers) res.set(header, value);
+  for (const auto& [header, value] : security.headers) res.set(header, value);
   return res;
 }
 
@@ -115,8 +122,10 @@ Response answer(ServingContext& context, beast::error_code read_error, const Req
 std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endpoints,
                                const ListenerLimits& limits, const WebConfig& web) {
   static const auto quiet = std::make_shared<spdlog::logger>("nq-raw-request");
-  serving::ServingContext context{endpoints, limits, web.headers, BasicAuth(web.basic_auth_users),
-                                  quiet,     {}};
+  serving::ServingContext context{endpoints, limits, quiet, {}};
+  std::string error;
+  const auto security = serving::build_web_security(web, nullptr, error);
+  if (!security) return {};
   serving::http::request_parser<serving::http::empty_body> parser;
   parser.header_limit(limits.max_header_bytes);
   parser.eager(true);
@@ -124,7 +133,7 @@ std::string answer_raw_request(std::string_view bytes, const HttpEndpoints& endp
   parser.put(serving::net::buffer(bytes.data(), bytes.size()), ec);
   if (!ec && !parser.is_done()) parser.put_eof(ec);
   std::ostringstream out;
-  out << serving::answer(context, ec, parser.get());
+  out << serving::answer(context, *security, ec, parser.get());
   return out.str();
 }
 

@@ -19,9 +19,7 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "http/basic_auth.hpp"
 #include "http/http_listener.hpp"
 
 namespace nq::metrics::serving {
@@ -36,14 +34,14 @@ using Request = http::request<http::empty_body>;
 using Response = http::response<http::string_body>;
 
 class SessionBase;
+struct WebSecurity;
 
 // What every connection of a listener shares: read-only after start(),
-// except `auth` (thread-safe) and the atomics of the serving state.
+// except the atomics of the serving state. What the web config says is in
+// each connection's WebSecurity snapshot.
 struct ServingContext {
   HttpEndpoints endpoints;
   ListenerLimits limits;
-  std::vector<std::pair<std::string, std::string>> headers;  // from the web config
-  BasicAuth auth;
   std::shared_ptr<spdlog::logger> log;
   // A session waits again for a request head (keep-alive), as wait number
   // `wait`: the listener may evict it at the limit. Called on the session's
@@ -63,7 +61,9 @@ void notify(const Callback& callback, Args&&... args) {
 Response error_response(http::status status, std::string body, const std::string& server_name);
 
 // The answer to a request read whole (or to the error that stopped reading
-// it): limits, then credentials, then the route; with the configured headers.
-Response answer(ServingContext& context, beast::error_code read_error, const Request& req);
+// it): limits, then the rate limit, then credentials, then the route; with
+// the configured headers. `security`: the connection's web config snapshot.
+Response answer(ServingContext& context, const WebSecurity& security, beast::error_code read_error,
+                const Request& req);
 
 }  // namespace nq::metrics::serving

@@ -16,6 +16,7 @@
 #include <boost/asio/read.hpp>
 
 #include "http/serving.hpp"
+#include "http/web_security.hpp"
 
 namespace nq::metrics::serving {
 
@@ -52,11 +53,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
 
  public:
-  template <class... TlsContext>
-  Session(tcp::socket socket, ServingContext& context, TlsContext&... tls)
-      : executor_(socket.get_executor()), context_(context) {
+  // `security`: the web config snapshot in force when the connection was
+  // accepted, for the connection's whole life.
+  Session(tcp::socket socket, ServingContext& context, std::shared_ptr<const WebSecurity> security)
+      : executor_(socket.get_executor()), context_(context), security_(std::move(security)) {
     if constexpr (kTls) {
-      ((tls_ = &tls), ...);
       tcp_.emplace(std::move(socket));
     } else {
       stream_.emplace(std::move(socket));
@@ -102,14 +103,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
  private:
   // The TCP layer: alone until a TLS connection's ClientHello is here.
-  beast::tcp_stream& tcp() {
+  beast::tcp_stream& transport() {
     if constexpr (kTls) {
       if (!stream_) return *tcp_;
     }
     return beast::get_lowest_layer(*stream_);
   }
-  tcp::socket& socket() { return tcp().socket(); }
-  void expire_in(uint32_t seconds) { tcp().expires_after(std::chrono::seconds(seconds)); }
+  tcp::socket& socket() { return transport().socket(); }
+  void expire_in(uint32_t seconds) { transport().expires_after(std::chrono::seconds(seconds)); }
 
   // Ends the connection now, for `why`, unless an earlier reason stands.
   void cut(ConnectionEnd why) {
@@ -131,7 +132,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void handshake() {
     deadline_ = std::chrono::steady_clock::now() +
                 std::chrono::seconds(context_.limits.header_timeout_seconds);
-    tcp().expires_at(deadline_);
+    transport().expires_at(deadline_);
     if constexpr (kTls) {
       read_client_hello();
     } else {
@@ -170,9 +171,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // The handshake reads the ClientHello from hello_ first.
   void begin_tls() {
     if constexpr (kTls) {
-      stream_.emplace(std::move(*tcp_), *tls_);
+      stream_.emplace(std::move(*tcp_), security_->tls->context());
       tcp_.reset();
-      tcp().expires_at(deadline_);
+      transport().expires_at(deadline_);
       stream_->async_handshake(ssl::stream_base::server, net::buffer(hello_),
                                [self = shared_from_this()](beast::error_code ec, size_t) {
                                  self->hello_ = std::string();
@@ -227,7 +228,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                            ec == net::error::operation_aborted) {
                          return self->fail(ec, ConnectionEnd::finished);
                        }
-                       self->write(answer(self->context_, ec, self->parser_->get()));
+                       const Request& req = self->parser_->get();
+                       self->write(answer(self->context_, *self->security_, ec, req));
                      });
   }
 
@@ -279,10 +281,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   const net::any_io_executor executor_;   // the connection's strand
   std::optional<beast::tcp_stream> tcp_;  // TLS: until the ClientHello is here
   std::string hello_;                     // TLS: the ClientHello record so far
-  ssl::context* tls_ = nullptr;           // TLS: the listener's context
   std::optional<Stream> stream_;
   std::chrono::steady_clock::time_point deadline_;  // of the handshake and first head
   ServingContext& context_;
+  const std::shared_ptr<const WebSecurity> security_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   Response response_;
