@@ -40,6 +40,7 @@ class HttpLimits : public ::testing::Test {
     engine_.settings["http_header_timeout_seconds"] = "1";
     engine_.settings["http_read_timeout_seconds"] = "1";
     engine_.settings["http_idle_timeout_seconds"] = "1";
+    configure();
     host_ = engine_.create_host();
     ASSERT_NE(host_, nullptr);
     char err[512] = {};
@@ -47,6 +48,8 @@ class HttpLimits : public ::testing::Test {
     port_ = engine_.metrics_port();
   }
   void TearDown() override { nq_host_destroy(host_); }
+  // Settings of a test's own beyond the short limits above.
+  virtual void configure() {}
 
   // A sample of a fresh scrape (nullopt when the scrape or the sample fails).
   std::optional<double> metric(std::string_view name,
@@ -116,23 +119,28 @@ TEST_F(HttpLimits, AtTheLimitTheOldestConnectionWaitingForItsHeadMakesRoom) {
             1);
 }
 
-TEST_F(HttpLimits, AtTheLimitWithNoneWaitingANewConnectionIs503) {
-  // Connections whose responses are stuck: each pipelines many scrapes and
-  // reads nothing, so its answers fill the socket buffers and it is never
-  // waiting for a head (until the 1 s read timeout cuts it).
-  std::string pipelined;
-  for (int i = 0; i < 600; ++i) pipelined += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-  std::vector<std::unique_ptr<TcpConnection>> held;
+// Connections that are not waiting for a request head: each was answered
+// with Connection: close, and its client keeps the socket open, so the
+// listener holds it in its lingering close (up to the read timeout, here 5 s).
+class HttpLimitsBusy : public HttpLimits {
+ protected:
+  void configure() override { engine_.settings["http_read_timeout_seconds"] = "5"; }
+};
+
+TEST_F(HttpLimitsBusy, AtTheLimitWithNoneWaitingANewConnectionIs503) {
+  std::vector<std::unique_ptr<TcpConnection>> closing;
   for (uint32_t i = 0; i < kMaxConnections; ++i) {
-    held.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
-    ASSERT_TRUE(held.back()->connected()) << held.back()->error();
-    held.back()->send(pipelined);
+    closing.push_back(std::make_unique<TcpConnection>("127.0.0.1", port_));
+    ASSERT_TRUE(closing.back()->connected()) << closing.back()->error();
+    closing.back()->send("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string reply = closing.back()->receive(2s);
+    ASSERT_EQ(parse_reply(reply).status, 200) << reply;
+    ASSERT_TRUE(closing.back()->closed_by_server());
   }
-  std::this_thread::sleep_for(300ms);
   const auto refused = http_get("127.0.0.1", port_, "/metrics");
   EXPECT_EQ(refused.status, 503) << refused.error;
   EXPECT_NE(refused.headers.find("Retry-After: 1"), std::string::npos);
-  held.clear();  // clients go away
+  closing.clear();  // clients go away
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(metric("neuroquantum_plugin_http_connections_closed_total", {{"reason", "limit"}}), 1);
   EXPECT_EQ(metric("neuroquantum_plugin_http_responses_total", {{"code", "503"}}), 1);
