@@ -37,9 +37,13 @@ std::string hex(const std::string& data) {
 }
 
 std::string varint(uint64_t value) {
-  std::string out;
-  protowire::append_varint(out, value);
-  return out;
+  char buffer[10];
+  return {buffer, protowire::write_varint(buffer, value)};
+}
+
+std::string double_field(uint32_t field, double value) {
+  char buffer[16];
+  return {buffer, protowire::write_double(buffer, field, value)};
 }
 
 TEST(ProtobufWire, VarintsAtTheEdgesOfTheirLengths) {
@@ -65,23 +69,21 @@ TEST(ProtobufWire, VarintsAtTheEdgesOfTheirLengths) {
 }
 
 TEST(ProtobufWire, DoublesAreTaggedLittleEndianFixed64) {
-  std::string out;
-  protowire::append_double(out, 1, 1.0);  // tag (1 << 3) | 1, then 0x3ff0000000000000
-  EXPECT_EQ(hex(out), "09 00 00 00 00 00 00 f0 3f");
-  out.clear();
-  protowire::append_double(out, 2, -0.5);  // 0xbfe0000000000000
-  EXPECT_EQ(hex(out), "11 00 00 00 00 00 00 e0 bf");
-  out.clear();
-  protowire::append_double(out, 2, std::numeric_limits<double>::infinity());
-  EXPECT_EQ(hex(out), "11 00 00 00 00 00 00 f0 7f");
+  // tag (1 << 3) | 1, then 0x3ff0000000000000
+  EXPECT_EQ(hex(double_field(1, 1.0)), "09 00 00 00 00 00 00 f0 3f");
+  EXPECT_EQ(hex(double_field(2, -0.5)), "11 00 00 00 00 00 00 e0 bf");  // 0xbfe0000000000000
+  EXPECT_EQ(hex(double_field(2, std::numeric_limits<double>::infinity())),
+            "11 00 00 00 00 00 00 f0 7f");
+  EXPECT_EQ(protowire::double_size(2), 9u);
 }
 
 TEST(ProtobufWire, FieldNumbersPast15TakeTwoTagBytes) {
   EXPECT_EQ(protowire::tag_size(15), 1u);
   EXPECT_EQ(protowire::tag_size(16), 2u);
-  std::string out;
-  protowire::append_string(out, 16, "ab");
-  EXPECT_EQ(hex(out), "82 01 02 61 62");
+  char buffer[8];
+  char* end = protowire::write_string(buffer, 16, "ab");
+  EXPECT_EQ(hex(std::string(buffer, end)), "82 01 02 61 62");
+  EXPECT_EQ(protowire::length_size(16, 2) + 2, 5u);
 }
 
 prometheus::ClientMetric::Label label(std::string name, std::string value) {

@@ -36,21 +36,21 @@ constexpr uint32_t cumulative_count = 1, upper_bound = 2;
 constexpr uint64_t kCounter = 0, kGauge = 1, kUntyped = 3, kHistogram = 4;
 
 // Every message is encoded once, as a template over its sink: SizeSink counts
-// the bytes, WriteSink appends them. An embedded message's length precedes
+// the bytes, WriteSink writes them. An embedded message's length precedes
 // it, so WriteSink sizes it first (a walk of the message that allocates
 // nothing); the two can never disagree on what is written.
 class SizeSink {
  public:
   void uint(uint32_t field, uint64_t value) { size_ += tag_size(field) + varint_size(value); }
-  void real(uint32_t field, double) { size_ += tag_size(field) + sizeof(double); }
+  void real(uint32_t field, double) { size_ += double_size(field); }
   void text(uint32_t field, std::string_view text) {
-    size_ += tag_size(field) + varint_size(text.size()) + text.size();
+    size_ += length_size(field, text.size()) + text.size();
   }
   template <typename Encode>
   void message(uint32_t field, const Encode& encode) {
     SizeSink inner;
     encode(inner);
-    size_ += tag_size(field) + varint_size(inner.size_) + inner.size_;
+    size_ += length_size(field, inner.size_) + inner.size_;
   }
   size_t size() const { return size_; }
 
@@ -58,25 +58,27 @@ class SizeSink {
   size_t size_ = 0;
 };
 
+// Writes into a buffer already sized by SizeSink.
 class WriteSink {
  public:
-  explicit WriteSink(std::string& out) : out_(out) {}
+  explicit WriteSink(char* at) : at_(at) {}
   void uint(uint32_t field, uint64_t value) {
-    append_tag(out_, field, WireType::varint);
-    append_varint(out_, value);
+    at_ = write_varint(write_tag(at_, field, WireType::varint), value);
   }
-  void real(uint32_t field, double value) { append_double(out_, field, value); }
-  void text(uint32_t field, std::string_view text) { append_string(out_, field, text); }
+  void real(uint32_t field, double value) { at_ = write_double(at_, field, value); }
+  void text(uint32_t field, std::string_view text) { at_ = write_string(at_, field, text); }
   template <typename Encode>
   void message(uint32_t field, const Encode& encode) {
     SizeSink size;
     encode(size);
-    append_length(out_, field, size.size());
+    at_ = write_length(at_, field, size.size());
     encode(*this);
   }
+  void length_prefix(size_t size) { at_ = write_varint(at_, size); }
+  char* at() const { return at_; }
 
  private:
-  std::string& out_;
+  char* at_;
 };
 
 template <typename Sink>
@@ -142,13 +144,16 @@ void encode_family(Sink& sink, const prometheus::MetricFamily& family) {
 void append_protobuf_family(std::string& out, const prometheus::MetricFamily& family) {
   SizeSink size;
   encode_family(size, family);
-  append_varint(out, size.size());
-  WriteSink sink(out);
+  const size_t start = out.size();
+  out.resize(start + varint_size(size.size()) + size.size());
+  WriteSink sink(out.data() + start);
+  sink.length_prefix(size.size());
   encode_family(sink, family);
 }
 
 std::string render_protobuf(const CollectedMetrics& metrics) {
-  // Every family sized first: the body is one allocation, exactly its size.
+  // Every family sized first: the body is one allocation, exactly its size,
+  // written in place.
   std::vector<size_t> sizes;
   sizes.reserve(metrics.families.size());
   size_t total = 0;
@@ -158,11 +163,10 @@ std::string render_protobuf(const CollectedMetrics& metrics) {
     sizes.push_back(size.size());
     total += varint_size(size.size()) + size.size();
   }
-  std::string out;
-  out.reserve(total);
-  WriteSink sink(out);
+  std::string out(total, '\0');
+  WriteSink sink(out.data());
   for (size_t i = 0; i < sizes.size(); ++i) {
-    append_varint(out, sizes[i]);
+    sink.length_prefix(sizes[i]);
     encode_family(sink, metrics.families[i]);
   }
   return out;
