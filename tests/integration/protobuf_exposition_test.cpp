@@ -1,18 +1,15 @@
 // The protobuf exposition of the real plugin over loopback, decoded by protoc
-// with client_model's metrics.proto (the packages protobuf-compiler,
-// golang-github-prometheus-client-model-dev and libprotobuf-dev, which
-// scripts/nq installs; tests/CMakeLists.txt finds them and refuses to
-// configure without them), and compared with the text exposition of the same
+// with client_model's metrics.proto (tests/support/protobuf_decode.hpp; the
+// packages protobuf-compiler, golang-github-prometheus-client-model-dev and
+// libprotobuf-dev, which scripts/nq installs; tests/CMakeLists.txt finds them
+// and refuses to configure without them), and compared with the text exposition of the same
 // plugin state: the same families, and every series with the same value.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -20,6 +17,7 @@
 
 #include "nq/testing/http_client.hpp"
 #include "nq/testing/plugin_under_test.hpp"
+#include "protobuf_decode.hpp"
 
 namespace {
 
@@ -42,58 +40,6 @@ std::string canonical(const std::string& number) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.17g", std::strtod(number.c_str(), nullptr));
   return buffer;
-}
-
-// The body split at its varint length prefixes.
-std::vector<std::string> split_delimited(const std::string& body, std::string& error) {
-  std::vector<std::string> messages;
-  size_t at = 0;
-  while (at < body.size()) {
-    uint64_t length = 0;
-    int shift = 0;
-    for (;;) {
-      if (at >= body.size() || shift > 63) {
-        error = "truncated varint at byte " + std::to_string(at);
-        return {};
-      }
-      const auto b = static_cast<unsigned char>(body[at++]);
-      length |= uint64_t{b & 0x7fu} << shift;
-      shift += 7;
-      if (b < 0x80) break;
-    }
-    if (length > body.size() - at) {
-      error = "a message of " + std::to_string(length) + " bytes overruns the body at byte " +
-              std::to_string(at);
-      return {};
-    }
-    messages.push_back(body.substr(at, length));
-    at += length;
-  }
-  return messages;
-}
-
-// protoc --decode of one MetricFamily; nullopt (and `error`) when protoc fails.
-std::optional<std::string> protoc_decode(const std::string& message, const std::string& dir,
-                                         std::string& error) {
-  const std::string input = dir + "/message.bin";
-  std::ofstream(input, std::ios::binary) << message;
-  const std::string command = std::string(NQ_PROTOC) +
-                              " --decode=io.prometheus.client.MetricFamily" +
-                              " -I" NQ_CLIENT_MODEL_PROTO_DIR " -I" NQ_PROTOBUF_INCLUDE_DIR +
-                              " io/prometheus/client/metrics.proto <" + input + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    error = "could not run " + command;
-    return std::nullopt;
-  }
-  std::string out;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
-  if (::pclose(pipe) != 0) {
-    error = command + " failed: " + out;
-    return std::nullopt;
-  }
-  return out;
 }
 
 // protoc's text form of one MetricFamily as text-exposition series:
@@ -231,11 +177,11 @@ class ProtobufExposition : public ::testing::Test {
   // Every family of a protobuf body, decoded by protoc.
   std::vector<DecodedFamily> decode(const std::string& body) {
     std::string error;
-    const auto messages = split_delimited(body, error);
+    const auto messages = nq::testing::split_delimited(body, error);
     EXPECT_TRUE(error.empty()) << error;
     std::vector<DecodedFamily> families;
     for (const std::string& m : messages) {
-      const auto text = protoc_decode(m, dir_, error);
+      const auto text = nq::testing::protoc_decode_family(m, dir_, error);
       if (!text) {
         ADD_FAILURE() << error;
         return {};
