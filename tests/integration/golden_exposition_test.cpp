@@ -1,6 +1,8 @@
 // Golden exposition: the whole /metrics output, byte for byte, against files
 // kept in the source tree (tests/golden/metrics.prom for Prometheus text 0.0.4,
-// tests/golden/metrics.openmetrics for OpenMetrics 1.0.0).
+// tests/golden/metrics.openmetrics for OpenMetrics 1.0.0; for the delimited
+// protobuf format, tests/golden/metrics.protobuf.txt holds protoc's decoding of
+// every family, tests/support/protobuf_decode.hpp).
 //
 // What it is for: every family's name, HELP and TYPE lines, label names and
 // their order, label escaping, number formatting, bucket bounds and the order
@@ -38,7 +40,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -48,6 +52,7 @@
 #include "nq/nq_abi_cpp.hpp"
 #include "nq/testing/http_client.hpp"
 #include "nq/testing/plugin_under_test.hpp"
+#include "protobuf_decode.hpp"
 
 namespace {
 
@@ -409,6 +414,45 @@ std::string mask(const std::string& exposition) {
   return out;
 }
 
+// protoc's text of a protobuf family with the values of masked series
+// replaced as mask() does (a bucket's series is known from the upper_bound
+// line after its count).
+std::string mask_decoded(const std::string& decoded) {
+  std::vector<std::string> lines;
+  std::istringstream in(decoded);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string family, out;
+  const auto field = [](std::string_view l, std::string_view name) {
+    return starts_with(l, name) && l.size() > name.size() && l[name.size()] != '"';
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string& line = lines[i];
+    const size_t indent = line.find_first_not_of(' ');
+    const std::string_view l =
+        indent == std::string::npos ? std::string_view{} : std::string_view(line).substr(indent);
+    std::string series, labels;
+    if (indent == 0 && starts_with(l, "name: \"")) {
+      family = std::string(l.substr(7, l.size() - 8));
+    } else if (field(l, "value: ")) {
+      series = family;
+    } else if (field(l, "sample_sum: ")) {
+      series = family + "_sum";
+    } else if (field(l, "sample_count: ")) {
+      series = family + "_count";
+    } else if (field(l, "cumulative_count: ")) {
+      series = family + "_bucket";
+      const bool inf = i + 1 < lines.size() && lines[i + 1].ends_with("upper_bound: inf");
+      labels = inf ? "{le=\"+Inf\"}" : "{le=\"finite\"}";
+    }
+    if (!series.empty() && is_masked(series, labels)) {
+      line = line.substr(0, line.find(": ") + 2) + std::string(kMasked);
+    }
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
 // ---- Diff ------------------------------------------------------------------
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -528,11 +572,12 @@ nq::testing::HttpReply scrape_after_script(const std::string& accept) {
 }
 
 void check_against_golden(std::string_view file, const std::string& accept,
-                          std::string_view content_type) {
+                          std::string_view content_type,
+                          const std::function<std::string(const std::string&)>& masked = mask) {
   const auto reply = scrape_after_script(accept);
   ASSERT_EQ(reply.status, 200) << reply.error;
   EXPECT_NE(reply.headers.find(content_type), std::string::npos) << reply.headers;
-  const std::string actual = mask(reply.body);
+  const std::string actual = masked(reply.body);
   const std::string path = golden_path(file);
 
   if (update_requested()) {
@@ -566,6 +611,43 @@ TEST(GoldenExposition, OpenMetricsMatchesGoldenFile) {
                        "application/openmetrics-text; version=1.0.0; charset=utf-8");
 }
 
+// Every family of a protobuf body decoded by protoc, masked; one blank line
+// between families.
+std::string decode_and_mask(const std::string& body) {
+  std::string error;
+  const auto messages = nq::testing::split_delimited(body, error);
+  if (!error.empty()) {
+    ADD_FAILURE() << error;
+    return {};
+  }
+  char dir[] = "/tmp/nq-golden-protobuf-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return {};
+  }
+  std::string out;
+  for (const std::string& message : messages) {
+    const auto decoded = nq::testing::protoc_decode_family(message, dir, error);
+    if (!decoded) {
+      ADD_FAILURE() << error;
+      break;
+    }
+    if (!out.empty()) out += '\n';
+    out += mask_decoded(*decoded);
+  }
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+TEST(GoldenExposition, ProtobufDecodedByProtocMatchesGoldenFile) {
+  check_against_golden("metrics.protobuf.txt",
+                       "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                       "encoding=delimited",
+                       "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+                       "encoding=delimited",
+                       decode_and_mask);
+}
+
 // The masking itself: values only, names and labels kept, nothing else touched.
 TEST(GoldenExposition, MaskingReplacesOnlyProcessAndClockValues) {
   const std::string in =
@@ -590,6 +672,39 @@ TEST(GoldenExposition, MaskingReplacesOnlyProcessAndClockValues) {
             "neuroquantum_plugin_scrape_duration_seconds_count 1\n"
             "neuroquantum_query_digest_info{digest=\"d\",query=\"a} b {c\"} 1\n"
             "neuroquantum_queries_total{query_type=\"select\",status=\"success\"} 2\n");
+}
+
+TEST(GoldenExposition, ProtobufMaskingReplacesOnlyProcessAndClockValues) {
+  const std::string in =
+      "name: \"neuroquantum_plugin_scrape_duration_seconds\"\n"
+      "type: HISTOGRAM\n"
+      "metric {\n"
+      "  histogram {\n"
+      "    sample_count: 1\n"
+      "    sample_sum: 0.000123\n"
+      "    bucket {\n"
+      "      cumulative_count: 1\n"
+      "      upper_bound: 0.001\n"
+      "    }\n"
+      "    bucket {\n"
+      "      cumulative_count: 1\n"
+      "      upper_bound: inf\n"
+      "    }\n"
+      "  }\n"
+      "}\n";
+  const std::string out = mask_decoded(in);
+  EXPECT_NE(out.find("sample_count: 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("sample_sum: <masked>\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("cumulative_count: <masked>\n      upper_bound: 0.001\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("cumulative_count: 1\n      upper_bound: inf\n"), std::string::npos) << out;
+  const std::string labelled =
+      "name: \"process_open_fds\"\nmetric {\n  label {\n    name: \"x\"\n    value: \"y\"\n  }\n"
+      "  gauge {\n    value: 12\n  }\n}\n";
+  EXPECT_EQ(
+      mask_decoded(labelled),
+      "name: \"process_open_fds\"\nmetric {\n  label {\n    name: \"x\"\n    value: \"y\"\n  }\n"
+      "  gauge {\n    value: <masked>\n  }\n}\n");
 }
 
 TEST(GoldenExposition, DiffShowsChangedLinesWithLineNumbers) {

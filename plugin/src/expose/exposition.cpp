@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "expose/protobuf_exposition.hpp"
+
 namespace nq::metrics {
 namespace {
 
@@ -166,6 +168,7 @@ class FamilyWriter {
 }  // namespace
 
 std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
+  if (format == ExpositionFormat::protobuf_delimited) return render_protobuf(metrics);
   // Roughly 80 bytes a sample: one allocation for the whole body.
   size_t samples = 0;
   for (const auto& family : metrics.families) {
@@ -183,9 +186,16 @@ std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
 }
 
 std::string_view content_type(ExpositionFormat format) {
-  return format == ExpositionFormat::openmetrics
-             ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-             : "text/plain; version=0.0.4; charset=utf-8";
+  switch (format) {
+    case ExpositionFormat::openmetrics:
+      return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    case ExpositionFormat::protobuf_delimited:
+      return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+             "encoding=delimited";
+    case ExpositionFormat::prometheus_text:
+      break;
+  }
+  return "text/plain; version=0.0.4; charset=utf-8";
 }
 
 }  // namespace nq::metrics

@@ -1,6 +1,7 @@
-// Serializing collected families for /metrics: Prometheus text 0.0.4 and
-// OpenMetrics 1.0 text. (Choosing the format and compressing are HTTP's:
-// http/negotiation.hpp.)
+// Serializing collected families for /metrics: Prometheus text 0.0.4,
+// OpenMetrics 1.0 text, and length-delimited protobuf MetricFamily messages
+// (expose/protobuf_exposition.hpp). (Choosing the format and compressing are
+// HTTP's: http/negotiation.hpp.)
 //
 // One writer serves both formats so they can never disagree on a value; numbers
 // are written with std::to_chars (shortest round-trip form), which is also what
@@ -16,7 +17,7 @@
 
 namespace nq::metrics {
 
-enum class ExpositionFormat { prometheus_text, openmetrics };
+enum class ExpositionFormat { prometheus_text, openmetrics, protobuf_delimited };
 
 std::string render(const CollectedMetrics& metrics, ExpositionFormat format);
 

@@ -26,7 +26,9 @@ bool iequals(std::string_view a, std::string_view b) {
 // One element of a comma-separated header with parameters ("type;a=b;q=0.5").
 struct HeaderElement {
   std::string_view value;
-  std::string_view version;  // the "version" parameter, if any
+  std::string_view version;   // the "version" parameter, if any
+  std::string_view proto;     // protobuf's "proto" parameter, if any
+  std::string_view encoding;  // protobuf's "encoding" parameter, if any
   double q = 1.0;
 };
 
@@ -56,6 +58,10 @@ void for_each_element(std::string_view header, Visit&& visit) {
             ec == std::errc{} && end == value.data() + value.size() ? std::clamp(q, 0.0, 1.0) : 0.0;
       } else if (iequals(key, "version")) {
         parsed.version = value;
+      } else if (iequals(key, "proto")) {
+        parsed.proto = value;
+      } else if (iequals(key, "encoding")) {
+        parsed.encoding = value;
       }
     }
     if (!parsed.value.empty()) visit(parsed);
@@ -65,10 +71,15 @@ void for_each_element(std::string_view header, Visit&& visit) {
 }  // namespace
 
 ExpositionFormat negotiate_format(std::string_view accept) {
+  double protobuf = 0;
   double openmetrics = 0;
   double text = accept.empty() ? 1.0 : 0.0;
   for_each_element(accept, [&](const HeaderElement& e) {
-    if (iequals(e.value, "application/openmetrics-text")) {
+    if (iequals(e.value, "application/vnd.google.protobuf")) {
+      // Only the delimited MetricFamily stream (not protobuf's text formats).
+      if (e.proto == "io.prometheus.client.MetricFamily" && e.encoding == "delimited")
+        protobuf = std::max(protobuf, e.q);
+    } else if (iequals(e.value, "application/openmetrics-text")) {
       if (e.version.empty() || e.version == "1.0.0" || e.version == "0.0.1")
         openmetrics = std::max(openmetrics, e.q);
     } else if (iequals(e.value, "text/plain") || iequals(e.value, "text/*") ||
@@ -76,6 +87,10 @@ ExpositionFormat negotiate_format(std::string_view accept) {
       text = std::max(text, e.q);
     }
   });
+  // The highest q wins; on a tie protobuf, then OpenMetrics, then text.
+  if (protobuf > 0 && protobuf >= openmetrics && protobuf >= text) {
+    return ExpositionFormat::protobuf_delimited;
+  }
   return openmetrics > 0 && openmetrics >= text ? ExpositionFormat::openmetrics
                                                 : ExpositionFormat::prometheus_text;
 }

@@ -11,8 +11,11 @@
 
 namespace nq::metrics {
 
-// The format an Accept header prefers (q-values honoured); text 0.0.4 unless
-// application/openmetrics-text is acceptable and not less preferred.
+// The format an Accept header prefers (q-values honoured): the highest q of
+// application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;
+// encoding=delimited, application/openmetrics-text (version 1.0.0 or 0.0.1) and
+// text/plain (or text/*, */*); on a tie in that order. Text 0.0.4 when the
+// header is empty or accepts none of them.
 ExpositionFormat negotiate_format(std::string_view accept);
 
 // True when an Accept-Encoding header allows gzip (q-value above zero).
