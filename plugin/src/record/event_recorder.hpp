@@ -40,6 +40,16 @@ class EventRecorder {
   // `insert`), or the space's overflow slot.
   uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
                       bool insert) noexcept;
+  // A statement's database, user or application as a label value written to
+  // `out`: sanitized, or empty when the engine gave none; returns its length.
+  size_t context_value(nq_str value, char* out) const noexcept;
+  // The key of a (database, digest) pair; returns its length.
+  size_t digest_key(nq_str database, nq_str digest, char* key) const noexcept;
+  // Slot of a statement's context value in the space of `count_id` (inserted);
+  // an overflow is counted for `count_id` and `time_id`, the two families
+  // recorded with it.
+  uint32_t context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
+                        nq_str value) noexcept;
   // label_slot() for an event of `id`; counts the event if it overflowed.
   uint32_t event_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
                       bool insert = true) noexcept;
