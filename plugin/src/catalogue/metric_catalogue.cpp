@@ -90,11 +90,12 @@ constexpr std::array<sv, 2> kSubsystemErrorType = {"subsystem", "error_type"};
 constexpr std::array<sv, 1> kOperation = {"operation"};
 
 constexpr std::array kLabelSpaces = {
-    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0},
+    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0, false},
 #define NQ_LABEL_SPACE(id, labels, setting, bound, keep_heaviest, payload_bytes, payload_label, \
-                       inline_key_bytes, help)                                                  \
-  LabelSpaceDef{LabelSpaceId::id, labels,        setting, bound,           keep_heaviest,       \
-                payload_bytes,    payload_label, help,    inline_key_bytes},
+                       inline_key_bytes, thread_rows, help)                                     \
+  LabelSpaceDef{LabelSpaceId::id, labels,        setting,       bound,                          \
+                keep_heaviest,    payload_bytes, payload_label, help,                           \
+                inline_key_bytes, thread_rows},
 #include "catalogue/label_spaces.def"
 #undef NQ_LABEL_SPACE
 };

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace nq::metrics {
 namespace {
@@ -38,6 +39,12 @@ size_t EventRecorder::make_key(std::initializer_list<nq_str> parts, char* key) c
   return len;
 }
 
+EventRecorder::EventRecorder(MetricStore& store, RecorderOptions options)
+    : store_(store),
+      options_(options),
+      cached_slots_(store.exclusive_slots()),
+      context_cache_(std::make_unique<ContextCache[]>(cached_slots_)) {}
+
 size_t EventRecorder::context_value(nq_str value, char* out) const noexcept {
   return has_text(value) ? sanitize_label_value(value, out, options_.label_value_max_bytes) : 0;
 }
@@ -66,12 +73,32 @@ uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
 
 uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
                                      nq_str value) noexcept {
+  const LabelSpaceId space = family(count_id).space;
+  LabelTable& table = store_.labels(space);
+  const size_t raw_len = has_text(value) ? value.len : 0;
+  ContextEntry* entry = nullptr;
+  uint64_t frees = 0;
+  if (slot < cached_slots_ && raw_len <= kContextCacheBytes) {
+    const auto context = space == S::databases ? Context::database
+                         : space == S::users   ? Context::user
+                                               : Context::application;
+    entry = &context_cache_[slot].entries[static_cast<size_t>(context)];
+    frees = table.frees();
+    if (entry->len == raw_len && entry->frees == frees &&
+        (raw_len == 0 || std::memcmp(entry->raw, value.data, raw_len) == 0)) {
+      return entry->label;
+    }
+  }
   char key[kMaxLabelValueBytes];
-  LabelTable& table = store_.labels(family(count_id).space);
   const uint32_t label = table.find_or_insert({key, context_value(value, key)});
   if (label == table.overflow_slot()) {
     store_.count_overflow(slot, count_id);
     store_.count_overflow(slot, time_id);
+  } else if (entry != nullptr) {
+    if (raw_len != 0) std::memcpy(entry->raw, value.data, raw_len);
+    entry->len = static_cast<uint32_t>(raw_len);
+    entry->label = label;
+    entry->frees = frees;
   }
   return label;
 }

@@ -28,9 +28,19 @@ void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
   std::vector<uint64_t>& other = other_[static_cast<size_t>(id)];
   for (uint32_t s = 0; s < l.fixed_series; ++s) {
     for (uint32_t c = 0; c < l.cells_per_series; ++c) {
-      // Labeled cells live in the shared row (atomic adds): taking the value
-      // loses no concurrent increment.
-      other[s * l.cells_per_series + c] += labeled_cells_->take(cell(l, label_slot, s) + c);
+      const uint32_t at = cell(l, label_slot, s) + c;
+      if (l.thread_rows) {
+        // Thread rows cannot be taken (their owners add with plain stores):
+        // what the cell holds now goes to __other__ and becomes its baseline,
+        // so the slot's next value starts from 0 and the sum is conserved.
+        const uint64_t now = context_cells_->sum(at);
+        other[s * l.cells_per_series + c] += now - context_baseline_[at];
+        context_baseline_[at] = now;
+      } else {
+        // Labeled cells live in the shared row (atomic adds): taking the value
+        // loses no concurrent increment.
+        other[s * l.cells_per_series + c] += labeled_cells_->take(at);
+      }
     }
   }
 }
