@@ -192,6 +192,8 @@ class MetricStore {
   std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
   // Per cell of context_cells_: what it held when its slot was last folded.
   std::vector<uint64_t> context_baseline_;
+  // Per label space: its table's frees() at the last two scans that folded.
+  std::array<std::array<uint64_t, 2>, kLabelSpaceCount> folded_frees_{};
 };
 
 template <typename Visit>
