@@ -190,6 +190,11 @@ fn structs(text: &str, hooks: &[Vec<String>]) -> Vec<Struct> {
                 let params = &decl[close + 1..];
                 let params = &params[params.find('(').unwrap() + 1..params.rfind(')').unwrap()];
                 fields.push((field, function_type(&decl[..open], params)));
+            } else if let Some(open) = decl.strip_suffix(']').and_then(|d| d.rfind('[')) {
+                // "uint8_t trace_id[16]" -> ("trace_id", "[u8; 16]")
+                let (field, ty) = parameter(&decl[..open]);
+                let len = decl[open + 1..decl.len() - 1].trim();
+                fields.push((field, format!("[{}; {}]", ty, len)));
             } else {
                 let (field, ty) = parameter(decl);
                 fields.push((field, ty));
@@ -441,6 +446,7 @@ fn field_comments(raw: &str) -> HashMap<(String, String), String> {
                     .rsplit(|c: char| c == ' ' || c == '*')
                     .next()
                     .unwrap();
+                let field = field.split('[').next().unwrap();
                 let comment = line[open + 2..].trim_end_matches("*/").trim();
                 found.insert((name.clone(), field.to_string()), comment.to_string());
             }
@@ -469,7 +475,8 @@ fn field_kind(field: &str, ty: &str, lists: &[ConstantList]) -> FieldKind {
             Some(l) => FieldKind::Value(l.enum_name().expect("a signed list in an event")),
             None => {
                 assert!(
-                    matches!(ty, "u8" | "u32" | "i32" | "u64" | "i64" | "usize" | "f64"),
+                    matches!(ty, "u8" | "u32" | "i32" | "u64" | "i64" | "usize" | "f64")
+                        || (ty.starts_with("[u8; ") && ty.ends_with(']')),
                     "no Rust type for an event field of type {}",
                     ty
                 );

@@ -32,6 +32,10 @@ constexpr KeySpec kKnownKeys[] = {
     {"workload.mix.ddl", Kind::integer},
     {"workload.mix.other", Kind::integer},
     {"workload.faults", Kind::string_array},
+    {"workload.databases", Kind::integer},
+    {"workload.users", Kind::integer},
+    {"workload.applications", Kind::integer},
+    {"workload.traced_share", Kind::number},
 };
 
 using nq::kLogLevelNames;
@@ -133,6 +137,20 @@ bool read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
     if (total == 0) {
       return r.fail(mix->source(), "workload.mix", "at least one weight must be above 0", error);
     }
+  }
+  for (auto [key, count] :
+       {std::pair{"databases", &workload.databases}, std::pair{"users", &workload.users},
+        std::pair{"applications", &workload.applications}}) {
+    if (const auto* node = w[key].node()) {
+      const auto value = r.integer_in(*node, "workload." + std::string(key), 0, 100'000, error);
+      if (!value) return false;
+      *count = *value;
+    }
+  }
+  if (const auto* share = w["traced_share"].node()) {
+    const auto value = r.number_in(*share, "workload.traced_share", 0, 1, error);
+    if (!value) return false;
+    workload.traced_share = *value;
   }
   if (const auto* faults = w["faults"].as_array()) {
     const auto set = r.faults(*faults, "workload.faults", error);

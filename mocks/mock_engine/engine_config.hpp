@@ -28,6 +28,13 @@ struct WorkloadConfig {
   double queries_per_second = 200;  // over all threads; 0 = as fast as possible
   std::array<uint32_t, NQ_QUERY_TYPE_COUNT> mix = {70, 15, 10, 4, 1, 0};  // by nq_query_type
   FaultSet faults;  // [workload] faults = ["lock-storm", ...]; none by default
+  // Who runs the statements (ABI 1.2): a statement picks one of `databases`
+  // databases, `users` users and `applications` applications, the first ones
+  // busiest; 0 sends none (as an engine of ABI 1.1).
+  uint32_t databases = 3;
+  uint32_t users = 4;
+  uint32_t applications = 3;
+  double traced_share = 0.1;  // statements sent with a random W3C trace and span id
 };
 
 struct EngineConfig {

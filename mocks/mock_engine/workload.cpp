@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string_view>
+#include <vector>
 
 namespace nq::mock {
 namespace {
@@ -54,6 +56,42 @@ std::string digest_of(std::string_view statement) {
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
+
+// Names of the databases, users and applications of the workload; past the
+// list, the prefix and a number.
+struct Names {
+  std::string_view prefix;
+  std::array<std::string_view, 4> first;
+};
+constexpr Names kDatabaseNames = {"db", {"shop", "billing", "analytics", "inventory"}};
+constexpr Names kUserNames = {"user", {"web", "batch", "reporting", "admin"}};
+constexpr Names kApplicationNames = {"app", {"storefront", "invoicer", "dashboards", "psql"}};
+
+std::vector<std::string> names_of(const Names& names, uint32_t count) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < count; ++i) {
+    out.emplace_back(i < names.first.size() ? std::string(names.first[i])
+                                            : std::string(names.prefix) + std::to_string(i));
+  }
+  return out;
+}
+
+// Picks one of `names` (the first busiest: weight 1 / (i + 1)); none when empty.
+class NamePicker {
+ public:
+  explicit NamePicker(std::vector<std::string> names) : names_(std::move(names)) {
+    std::vector<double> weights;
+    for (size_t i = 0; i < names_.size(); ++i) weights.push_back(1.0 / static_cast<double>(i + 1));
+    pick_ = std::discrete_distribution<size_t>(weights.begin(), weights.end());
+  }
+  nq_str operator()(std::mt19937_64& rng) {
+    return names_.empty() ? nq_str{nullptr, 0} : nq::to_nq_str(names_[pick_(rng)]);
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::discrete_distribution<size_t> pick_;
+};
 
 }  // namespace
 
@@ -102,6 +140,10 @@ void Workload::run_worker(uint32_t index) {
     for (size_t s = 0; s < 3; ++s) digests[t][s] = digest_of(kShapes[t].statements[s]);
   }
 
+  NamePicker pick_database(names_of(kDatabaseNames, config_.databases));
+  NamePicker pick_user(names_of(kUserNames, config_.users));
+  NamePicker pick_application(names_of(kApplicationNames, config_.applications));
+
   for (uint64_t query_id = uint64_t{index} << 40;; ++query_id) {
     const uint32_t type = pick_type(rng);
     const size_t which = rng() % 3;
@@ -114,6 +156,18 @@ void Workload::run_worker(uint32_t index) {
     begin.connection_id = index + 1;
     begin.digest = digest;
     begin.normalized_text = nq::to_nq_str(statement);
+    begin.database = pick_database(rng);
+    begin.user = pick_user(rng);
+    begin.application = pick_application(rng);
+    if (unit(rng) < config_.traced_share) {
+      // A random W3C trace-id and parent-id (never all zero: that means none).
+      for (size_t i = 0; i < sizeof begin.trace_id; i += 8) {
+        const uint64_t r = rng() | 1;
+        std::memcpy(begin.trace_id + i, &r, 8);
+      }
+      const uint64_t span = rng() | 1;
+      std::memcpy(begin.span_id, &span, sizeof begin.span_id);
+    }
     const auto started = Clock::now();
     begin.timestamp_ns = static_cast<uint64_t>(started.time_since_epoch().count());
     nq_host_query_begin(host_, &begin);
@@ -146,6 +200,11 @@ void Workload::run_worker(uint32_t index) {
     end.rows_examined = 1 + rng() % 1000;
     end.rows_returned = type == NQ_QUERY_SELECT ? end.rows_examined / 4 : 0;
     end.digest = digest;
+    end.database = begin.database;
+    end.user = begin.user;
+    end.application = begin.application;
+    std::memcpy(end.trace_id, begin.trace_id, sizeof end.trace_id);
+    std::memcpy(end.span_id, begin.span_id, sizeof end.span_id);
     if (end.status == NQ_QUERY_ERROR) {
       end.error_type = nq::to_nq_str(kErrorTypes[rng() % kErrorTypes.size()]);
     }

@@ -101,7 +101,10 @@ PromCpp& promcpp() {
 
 // ---- query begin + end: a counter, a histogram, a gauge up and down ----------
 
-void query_pairs(benchmark::State& state) {
+// `with_context`: database, user, application and the trace context set (ABI
+// 1.2), as a traced statement of an engine of 1.2 sends them; without, as an
+// engine of 1.1 (every breakdown still counts it, under the empty value).
+void query_pairs(benchmark::State& state, bool with_context = false) {
   nq_host* host = plugin_host();
   nq_query_begin_event begin{};
   begin.struct_size = sizeof begin;
@@ -110,6 +113,15 @@ void query_pairs(benchmark::State& state) {
   end.struct_size = sizeof end;
   end.query_type = NQ_QUERY_SELECT;
   end.status = NQ_QUERY_SUCCESS;
+  if (with_context) {
+    static constexpr std::string_view kDatabase = "shop", kUser = "web",
+                                      kApplication = "storefront";
+    begin.database = end.database = nq_str{kDatabase.data(), kDatabase.size()};
+    begin.user = end.user = nq_str{kUser.data(), kUser.size()};
+    begin.application = end.application = nq_str{kApplication.data(), kApplication.size()};
+    for (uint8_t i = 0; i < 16; ++i) begin.trace_id[i] = end.trace_id[i] = i + 1;
+    for (uint8_t i = 0; i < 8; ++i) begin.span_id[i] = end.span_id[i] = i + 1;
+  }
   uint64_t d = 0;
   for (auto _ : state) {
     nq_host_query_begin(host, &begin);
@@ -120,6 +132,10 @@ void query_pairs(benchmark::State& state) {
 
 void BM_QueryPair_Plugin(benchmark::State& state) {
   query_pairs(state);
+}
+
+void BM_QueryPair_Plugin_WithContext(benchmark::State& state) {
+  query_pairs(state, /*with_context=*/true);
 }
 
 // The same while another thread scrapes /metrics over loopback as fast as
@@ -289,6 +305,7 @@ void BM_WebSocketSend_PromCppHandles(benchmark::State& state) {
 
 #define NQ_BENCH_THREADS(fn) BENCHMARK(fn)->Threads(1)->Threads(2)
 NQ_BENCH_THREADS(BM_QueryPair_Plugin);
+NQ_BENCH_THREADS(BM_QueryPair_Plugin_WithContext);
 BENCHMARK(BM_QueryPair_Plugin_WhileScraped);
 BENCHMARK(BM_QueryPair_Plugin_WhileAttacked);
 NQ_BENCH_THREADS(BM_QueryPair_PromCppNaive);

@@ -34,6 +34,9 @@
 
 #if defined(__LP64__)
 #include "abi-1.1/layout_lp64.h"
+#if NQ_ABI_VERSION_MINOR >= 2 && !defined(NQ_LAYOUT_EXACT)
+#include "layout_current_lp64.h" /* the unfrozen minor's appended fields */
+#endif
 #elif defined(NQ_LAYOUT_REQUIRE_LP64)
 #error "NQ_LAYOUT_REQUIRE_LP64: this target is not LP64, no layout was checked"
 #endif

@@ -76,18 +76,24 @@ void fire_queries(PluginUnderTest& p) {
     uint64_t duration_ns;
     std::string_view digest, text, error_type;
     uint64_t rows_examined, rows_returned;
+    std::string_view database, user, application;  // ABI 1.2; empty: not given
   };
   const Statement statements[] = {
       // 3 ms: bucket le="0.005" of query_duration_seconds{query_type="select"}.
       {NQ_QUERY_SELECT, NQ_QUERY_SUCCESS, 3 * kMs, "5f2b9c0e1d7a4b36",
-       "SELECT \"id\", total FROM orders WHERE customer_id = ?", "", 42, 3},
+       "SELECT \"id\", total FROM orders WHERE customer_id = ?", "", 42, 3, "shop", "web",
+       "storefront"},
+      // The same digest in another database: a digest series of its own.
       {NQ_QUERY_SELECT, NQ_QUERY_SUCCESS, 40 * kMs, "5f2b9c0e1d7a4b36",
-       "SELECT \"id\", total FROM orders WHERE customer_id = ?", "", 40, 2},
+       "SELECT \"id\", total FROM orders WHERE customer_id = ?", "", 40, 2, "billing", "web",
+       "storefront"},
       // 1.5 s: bucket le="2.5", and slow (threshold 1 s).
       {NQ_QUERY_UPDATE, NQ_QUERY_ERROR, 1500 * kMs, "a93e07c4be115d20",
-       "UPDATE accounts SET balance = balance - ? WHERE id = ?", "lock_timeout", 1, 0},
-      {NQ_QUERY_INSERT, NQ_QUERY_CANCELLED, 20 * kMs, "", "", "", 0, 0},
-      {NQ_QUERY_DDL, NQ_QUERY_ERROR, 700 * kUs, "", "", "syntax", 0, 0},
+       "UPDATE accounts SET balance = balance - ? WHERE id = ?", "lock_timeout", 1, 0, "billing",
+       "batch", "invoicer"},
+      {NQ_QUERY_INSERT, NQ_QUERY_CANCELLED, 20 * kMs, "", "", "", 0, 0, "shop", "web", ""},
+      // As from an engine of ABI 1.1: no database, user or application.
+      {NQ_QUERY_DDL, NQ_QUERY_ERROR, 700 * kUs, "", "", "syntax", 0, 0, "", "", ""},
   };
   uint64_t id = 1;
   for (const Statement& s : statements) {
@@ -98,6 +104,9 @@ void fire_queries(PluginUnderTest& p) {
     begin.timestamp_ns = p.now_ns();
     begin.digest = to_nq_str(s.digest);
     begin.normalized_text = to_nq_str(s.text);
+    begin.database = to_nq_str(s.database);
+    begin.user = to_nq_str(s.user);
+    begin.application = to_nq_str(s.application);
     p.fire_query_begin(begin);
 
     auto end = make_event<nq_query_end_event>();
@@ -115,6 +124,9 @@ void fire_queries(PluginUnderTest& p) {
     end.rows_returned = s.rows_returned;
     end.digest = to_nq_str(s.digest);
     end.error_type = to_nq_str(s.error_type);
+    end.database = to_nq_str(s.database);
+    end.user = to_nq_str(s.user);
+    end.application = to_nq_str(s.application);
     p.fire_query_end(end);
   }
   // One statement still running at the scrape.

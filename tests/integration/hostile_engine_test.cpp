@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -108,7 +109,7 @@ TEST_F(HostileEngine, MalformedStringsAreSanitizedAndEscaped) {
   EXPECT_EQ(
       sample_value(
           text,
-          R"(neuroquantum_query_digest_info{digest="d1",query="SELECT * FROM users WHERE password = ? AND id = ?"})"),
+          R"(neuroquantum_query_digest_info{database="",digest="d1",query="SELECT * FROM users WHERE password = ? AND id = ?"})"),
       1);
   EXPECT_EQ(text.find("hunter2"), std::string::npos) << "a literal reached the exposition";
   EXPECT_TRUE(promtool_accepts(text));
@@ -206,6 +207,62 @@ TEST_F(HostileEngine, AMillionDistinctValuesPerLabelStayBoundedAndExact) {
     EXPECT_DOUBLE_EQ(sum, kValues) << flood.family << ": totals are conserved";
   }
   EXPECT_LT(rss_growth_mib, 64) << "the plugin grew with the number of distinct values";
+  EXPECT_TRUE(promtool_accepts(text));
+}
+
+// A million distinct databases, users and applications (ABI 1.2), each sent
+// once: every breakdown keeps at most its bound of values (+ __other__), the
+// overflow counter counts the statements turned away, and the totals add up.
+TEST_F(HostileEngine, AMillionDatabaseNamesStayUnderTheBound) {
+  constexpr int kValues = 1'000'000;
+  struct Breakdown {
+    const char* family;
+    uint32_t bound;       // default of max_databases, max_users, max_applications
+    uint32_t fixed_sets;  // status values of the family
+  };
+  const Breakdown breakdowns[] = {
+      {"neuroquantum_database_queries_total", 64, NQ_QUERY_STATUS_COUNT},
+      {"neuroquantum_user_queries_total", 100, NQ_QUERY_STATUS_COUNT},
+      {"neuroquantum_application_queries_total", 32, 1}};
+  constexpr int kScrapes = 10;
+  std::string database, user, application;
+  for (int i = 0; i < kValues; ++i) {
+    database = "db" + std::to_string(i);
+    user = "user" + std::to_string(i);
+    application = "app" + std::to_string(i);
+    auto e = make_event<nq_query_end_event>();
+    e.duration_ns = 1'000'000;
+    e.database = to_nq_str(database);
+    e.user = to_nq_str(user);
+    e.application = to_nq_str(application);
+    e.trace_id[0] = 0x4b;
+    e.span_id[7] = 0x01;
+    nq_host_query_end(host_, &e);
+    if (i % (kValues / kScrapes) == 0) scrape();  // top-K: scrapes make room for newcomers
+  }
+  const std::string text = scrape();
+  for (const Breakdown& b : breakdowns) {
+    const auto [series, sum] = samples_of(text, b.family);
+    EXPECT_LE(series, size_t{b.bound + 1} * b.fixed_sets) << b.family;
+    EXPECT_DOUBLE_EQ(sum, kValues) << b.family << ": totals are conserved";
+    const double overflowed =
+        sample_value(text, std::string("neuroquantum_plugin_label_overflow_total{family=\"") +
+                               b.family + "\"}")
+            .value_or(-1);
+    // Turned away: every statement but those of the values that found a slot
+    // (the bound at first, then what each scrape's eviction made room for).
+    EXPECT_GE(overflowed, kValues - static_cast<double>(b.bound) * (kScrapes + 2)) << b.family;
+    EXPECT_LE(overflowed, kValues) << b.family;
+    std::cout << b.family << ": " << series << " series, " << overflowed
+              << " statements counted in __other__ by the overflow counter\n";
+  }
+  const auto [histogram_series, unused] =
+      samples_of(text, "neuroquantum_database_query_duration_seconds_count");
+  EXPECT_LE(histogram_series, 65u);
+  EXPECT_DOUBLE_EQ(
+      sample_value(text, "neuroquantum_plugin_malformed_events_total{hook=\"query_end\"}")
+          .value_or(-1),
+      0);
   EXPECT_TRUE(promtool_accepts(text));
 }
 

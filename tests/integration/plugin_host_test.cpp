@@ -116,7 +116,7 @@ TEST_F(PluginHost, CountsEventsFromManyThreadsExactly) {
   const std::string build_id(info.build_id.data, info.build_id.len);
   EXPECT_FALSE(build_id.empty());
   EXPECT_EQ(
-      sample_value(text, R"(neuroquantum_build_info{version="0.1.0",abi_version="1.1",build_id=")" +
+      sample_value(text, R"(neuroquantum_build_info{version="0.1.0",abi_version="1.2",build_id=")" +
                              build_id + "\"}"),
       1);
 }
@@ -250,7 +250,7 @@ TEST_F(PluginHost, PluginOfAnotherMajorIsRefusedNamingBothVersions) {
   EXPECT_EQ(load(NQ_WRONG_ABI_PLUGIN_PATH), NQ_ERR_ABI_MISMATCH);
   const std::string message = err_;
   EXPECT_NE(message.find("built for plugin ABI 2.0"), std::string::npos) << message;
-  EXPECT_NE(message.find("provides plugin ABI 1.1"), std::string::npos) << message;
+  EXPECT_NE(message.find("provides plugin ABI 1.2"), std::string::npos) << message;
   EXPECT_EQ(load(NQ_PLUGIN_PATH), NQ_OK) << err_;
 }
 

@@ -9,7 +9,7 @@ Standard library only. Exit status 0 only if every check passes.
 
 Structure of each dashboard (DIR/*.json):
   * the uids the stack promises, with their panel counts: neuroquantum-overview
-    11, neuroquantum-queries 10, neuroquantum-websocket 12 (row panels are not
+    11, neuroquantum-queries 12, neuroquantum-websocket 12 (row panels are not
     counted; panels inside collapsed rows are);
   * schemaVersion 38 (Grafana 10), refresh "10s";
   * the variables `datasource` (type datasource, query prometheus), `job`
@@ -26,14 +26,15 @@ Structure of each dashboard (DIR/*.json):
     variable ($__rate_interval, $__range, $__interval), never a fixed window.
 
 Queries: every target of every panel, with the Grafana variables substituted
-($job -> --job, $instance -> --instance (".*", what "All" sends),
+($job -> --job, $instance -> --instance (".*", what "All" sends), $database
+-> ".*" ("All" of the queries dashboard),
 $__rate_interval -> 1m (what Grafana computes for the datasource's 15 s
 timeInterval: 4 x 15 s), $__range -> 5m, $__interval -> 15s; the ${var} and
 ${var:format} forms too; $datasource is not used in expressions), runs as an
 instant query (/api/v1/query). A PromQL error is ERROR; a result with no
 sample, or whose samples are all NaN (a quantile or ratio over no traffic,
 which Grafana shows as "NaN"/"No data"), is EMPTY. Each panel prints
-ok / EMPTY / ERROR, then "panels verified non-empty: N/33".
+ok / EMPTY / ERROR, then "panels verified non-empty: N/35".
 
 With --catalogue (the output of `nq-metrics-reference --series-names`):
 every metric name used by the dashboards (targets and variable queries) and by
@@ -55,7 +56,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-PANELS = {"neuroquantum-overview": 11, "neuroquantum-queries": 10, "neuroquantum-websocket": 12}
+PANELS = {"neuroquantum-overview": 11, "neuroquantum-queries": 12, "neuroquantum-websocket": 12}
 SCHEMA_VERSION = 38
 REFRESH = "10s"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -334,7 +335,8 @@ def main():
     parser.add_argument("--instance", default=".*", help="value of $instance (default .*, i.e. All)")
     a = parser.parse_args()
 
-    values = dict(INTERVALS, job=a.job, instance=a.instance, datasource="${datasource}")
+    values = dict(INTERVALS, job=a.job, instance=a.instance, database=".*",
+                  datasource="${datasource}")
     problems, used, used_where = [], set(), {}
     verified = total = 0
 

@@ -6,6 +6,7 @@
 
 #include "expose/exposition.hpp"
 #include "nq/testing/http_client.hpp"
+#include "record/event_recorder.hpp"
 
 namespace nq::metrics {
 namespace {
@@ -249,6 +250,47 @@ TEST(MetricStore, AMillionDistinctValuesStayUnderTheBoundAndTotalsAreConserved) 
     ++digest_series;
   }
   EXPECT_LE(digest_series, 251u);
+}
+
+// The per-database families count in thread rows and the recorder remembers
+// each thread slot's last database: a value evicted at a scrape (top-K) must
+// not keep receiving counts through that memory, and what its slot counted
+// goes to __other__, so that the family still sums to what was recorded.
+TEST(MetricStore, AnEvictedDatabaseIsLookedUpAgainAndTotalsAreConserved) {
+  StoreOptions o = options(2);
+  o.bounds[static_cast<size_t>(LabelSpaceId::databases)] = 2;
+  MetricStore store(o);
+  EventRecorder recorder(store, RecorderOptions{});
+  auto statement = [&](nq_thread_slot slot, std::string_view database) {
+    nq_query_end_event e{};
+    e.struct_size = sizeof e;
+    e.duration_ns = 1'000'000;
+    e.database = {database.data(), database.size()};
+    recorder.on_query_end(slot, e);
+  };
+  statement(0, "a");
+  statement(1, "b");
+  for (int i = 0; i < 3; ++i) statement(1, "b");  // b is heavier: a is the coldest
+  statement(1, "c");                              // turned away: the table is full
+  render(store);                                  // evicts a
+  const uint32_t capacity = store.labels(LabelSpaceId::databases).capacity();
+  for (uint32_t i = 0; i < capacity; ++i) statement(1, "x" + std::to_string(i));  // fill a's room
+  for (int i = 0; i < 5; ++i) statement(0, "a");  // slot 0 remembered a's old slot
+  const std::string text = render(store);
+  const double total = 1 + 4 + 1 + capacity + 5;
+  EXPECT_EQ(family_sum(text, "neuroquantum_database_queries_total"), total);
+  EXPECT_EQ(family_sum(text, "neuroquantum_database_query_duration_seconds_count"), total);
+  EXPECT_EQ(
+      sample_value(text, R"(neuroquantum_database_queries_total{database="b",status="success"})"),
+      4);
+  // a's old slot may now be an x value's: it counted one statement, not a's five.
+  for (uint32_t i = 0; i < capacity; ++i) {
+    const auto x = sample_value(text, "neuroquantum_database_queries_total{database=\"x" +
+                                          std::to_string(i) + "\",status=\"success\"}");
+    if (x) {
+      EXPECT_EQ(*x, 1) << "x" << i << " received a's counts\n" << text;
+    }
+  }
 }
 
 }  // namespace

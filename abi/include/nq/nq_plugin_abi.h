@@ -47,7 +47,7 @@ extern "C" {
 /* ---- Versions ----------------------------------------------------------- */
 
 #define NQ_ABI_VERSION_MAJOR 1
-#define NQ_ABI_VERSION_MINOR 1
+#define NQ_ABI_VERSION_MINOR 2
 #define NQ_ABI_MAKE_VERSION(major, minor) ((((uint32_t)(major)) << 16) | ((uint32_t)(minor)))
 #define NQ_ABI_VERSION NQ_ABI_MAKE_VERSION(NQ_ABI_VERSION_MAJOR, NQ_ABI_VERSION_MINOR)
 #define NQ_ABI_MAJOR_OF(version) (((uint32_t)(version)) >> 16)
@@ -217,6 +217,20 @@ NQ_ABI_LABELLED_LIST(nq_log_level, NQ_LOG_LEVEL_LIST, NQ_LOG_LEVEL_COUNT)
 /* ---- Hook events (ABI 1.0) ---------------------------------------------- */
 /* Every event starts with struct_size = sizeof the struct the engine filled. */
 
+/*
+ * ABI 1.2 appended the context of a statement to nq_query_begin_event and
+ * nq_query_end_event: database, user, application, and the W3C trace context
+ * (trace_id, span_id: the bytes of the traceparent's hex fields, trace_id[0]
+ * first). Both structs ended at an 8-byte boundary and the appended fields
+ * are 72 bytes of naturally aligned fields, so no padding appears (begin: 64
+ * -> 136 bytes, end: 128 -> 200). An engine of ABI 1.1 sends neither: each
+ * reads as empty / all zero, "not given"; the plugin counts such a statement
+ * under database="" (and user="", application=""), so that the per-database
+ * sums equal the totals. Only query events carry a trace context: exemplars
+ * are planned on query durations and digests only; lock waits and WebSocket
+ * messages can be tied to a trace by query_id / connection_id, and a later
+ * minor may still append a trace context to them.
+ */
 typedef struct nq_query_begin_event {
   uint32_t struct_size;
   nq_query_type query_type;
@@ -225,6 +239,12 @@ typedef struct nq_query_begin_event {
   uint64_t timestamp_ns;  /* engine monotonic clock */
   nq_str digest;          /* fingerprint of the normalized statement; may be empty */
   nq_str normalized_text; /* statement with literals replaced; never the raw text */
+  /* ABI 1.2+: who ran the statement, and the trace it belongs to (see above) */
+  nq_str database;      /* database the statement ran in; empty: not given */
+  nq_str user;          /* user that ran it; empty: not given */
+  nq_str application;   /* client application name; empty: not given */
+  uint8_t trace_id[16]; /* W3C trace-id of the request served; all zero: none */
+  uint8_t span_id[8];   /* W3C parent-id (span) of that request; all zero: none */
 } nq_query_begin_event;
 
 typedef struct nq_query_end_event {
@@ -244,6 +264,12 @@ typedef struct nq_query_end_event {
   uint64_t rows_returned;
   nq_str digest;     /* same fingerprint as at begin; may be empty */
   nq_str error_type; /* short token when status is NQ_QUERY_ERROR; else empty */
+  /* ABI 1.2+: the same values as at begin */
+  nq_str database;      /* database the statement ran in; empty: not given */
+  nq_str user;          /* user that ran it; empty: not given */
+  nq_str application;   /* client application name; empty: not given */
+  uint8_t trace_id[16]; /* W3C trace-id of the request served; all zero: none */
+  uint8_t span_id[8];   /* W3C parent-id (span) of that request; all zero: none */
 } nq_query_end_event;
 
 typedef struct nq_query_queue_event {

@@ -104,6 +104,38 @@ fn query_pair(host: &Host, digest: &str) {
 
 const UPDATES: &str = r#"neuroquantum_queries_total{query_type="update",status="success"}"#;
 
+// ABI 1.2: who ran the statement and its trace context are plain fields of the
+// generated events (the trace context as byte arrays).
+#[test]
+fn the_database_user_and_application_of_a_statement_are_counted() {
+    let engine = TestEngine::default();
+    let host = Host::new(engine.clone(), 1).unwrap();
+    host.load(&built("NQ_PLUGIN_PATH")).unwrap();
+    let end = event::QueryEnd {
+        status: QueryStatus::Success,
+        duration_ns: 1_000_000,
+        database: "shop",
+        user: "web",
+        application: "storefront",
+        trace_id: [0x4b; 16],
+        span_id: [0x01; 8],
+        ..Default::default()
+    };
+    assert_eq!(end.to_raw().trace_id, [0x4b; 16]);
+    host.query_end(&end);
+    host.query_end(&event::QueryEnd::default()); // as from an engine of ABI 1.1
+    let text = scrape(engine.metrics_port());
+    for (series, count) in [
+        (r#"neuroquantum_database_queries_total{database="shop",status="success"}"#, 1.0),
+        (r#"neuroquantum_database_queries_total{database="",status="success"}"#, 1.0),
+        (r#"neuroquantum_user_queries_total{user="web",status="success"}"#, 1.0),
+        (r#"neuroquantum_application_queries_total{application="storefront"}"#, 1.0),
+    ] {
+        assert_eq!(sample(&text, series), Some(count), "{}", series);
+    }
+    host.unload().unwrap();
+}
+
 #[test]
 fn events_from_several_threads_are_counted_exactly_and_survive_a_reload() {
     let engine = TestEngine::default();

@@ -59,6 +59,7 @@ constexpr auto kOverflowFamilies = [] {
 constexpr std::array kByQueryType = {LabelDimension{"query_type", nq::kQueryTypeNames}};
 constexpr std::array kByQueryTypeAndStatus = {LabelDimension{"query_type", nq::kQueryTypeNames},
                                               LabelDimension{"status", nq::kQueryStatusNames}};
+constexpr std::array kByQueryStatus = {LabelDimension{"status", nq::kQueryStatusNames}};
 constexpr std::array kByPhase = {LabelDimension{"phase", kPhases}};
 constexpr std::array kByDisconnectReason = {LabelDimension{"reason", nq::kWsDisconnectReasonNames}};
 constexpr std::array kByDropReason = {LabelDimension{"reason", nq::kWsDropReasonNames}};
@@ -76,7 +77,10 @@ constexpr std::span<const LabelDimension> kNoLabels;
 
 // ---- Engine-valued labels --------------------------------------------------
 constexpr std::array<sv, 1> kErrorType = {"error_type"};
-constexpr std::array<sv, 1> kDigest = {"digest"};
+constexpr std::array<sv, 2> kDatabaseDigest = {"database", "digest"};
+constexpr std::array<sv, 1> kDatabase = {"database"};
+constexpr std::array<sv, 1> kUser = {"user"};
+constexpr std::array<sv, 1> kApplication = {"application"};
 constexpr std::array<sv, 1> kReason = {"reason"};
 constexpr std::array<sv, 1> kChannel = {"channel"};
 constexpr std::array<sv, 1> kConnection = {"connection"};
@@ -86,11 +90,12 @@ constexpr std::array<sv, 2> kSubsystemErrorType = {"subsystem", "error_type"};
 constexpr std::array<sv, 1> kOperation = {"operation"};
 
 constexpr std::array kLabelSpaces = {
-    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0},
+    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0, false},
 #define NQ_LABEL_SPACE(id, labels, setting, bound, keep_heaviest, payload_bytes, payload_label, \
-                       inline_key_bytes, help)                                                  \
-  LabelSpaceDef{LabelSpaceId::id, labels,        setting, bound,           keep_heaviest,       \
-                payload_bytes,    payload_label, help,    inline_key_bytes},
+                       inline_key_bytes, thread_rows, help)                                     \
+  LabelSpaceDef{LabelSpaceId::id, labels,        setting,       bound,                          \
+                keep_heaviest,    payload_bytes, payload_label, help,                           \
+                inline_key_bytes, thread_rows},
 #include "catalogue/label_spaces.def"
 #undef NQ_LABEL_SPACE
 };

@@ -56,6 +56,9 @@ struct LabelSpaceDef {
   // Room for a value's key in its slot; longer keys take a shared block (see
   // label_table.hpp). Sized to the values the space usually sees.
   uint32_t inline_key_bytes;
+  // Its families count in thread-owned rows (plain adds) rather than one
+  // shared row (atomic adds): for spaces recorded on every statement.
+  bool thread_rows;
 };
 
 enum class FamilyId : uint32_t {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstring>
 
 namespace nq::metrics {
 namespace {
@@ -38,6 +39,22 @@ size_t EventRecorder::make_key(std::initializer_list<nq_str> parts, char* key) c
   return len;
 }
 
+EventRecorder::EventRecorder(MetricStore& store, RecorderOptions options)
+    : store_(store),
+      options_(options),
+      cached_slots_(store.exclusive_slots()),
+      context_cache_(std::make_unique<ContextCache[]>(cached_slots_)) {}
+
+size_t EventRecorder::context_value(nq_str value, char* out) const noexcept {
+  return has_text(value) ? sanitize_label_value(value, out, options_.label_value_max_bytes) : 0;
+}
+
+size_t EventRecorder::digest_key(nq_str database, nq_str digest, char* key) const noexcept {
+  size_t len = context_value(database, key);
+  key[len++] = '\0';  // part separator
+  return len + sanitize_label_value(digest, key + len, options_.label_value_max_bytes);
+}
+
 uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
                                    bool insert) noexcept {
   char key[LabelTable::kMaxKeyBytes];
@@ -54,14 +71,47 @@ uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
   return label;
 }
 
+uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
+                                     nq_str value) noexcept {
+  const LabelSpaceId space = family(count_id).space;
+  LabelTable& table = store_.labels(space);
+  const size_t raw_len = has_text(value) ? value.len : 0;
+  ContextEntry* entry = nullptr;
+  uint64_t frees = 0;
+  if (slot < cached_slots_ && raw_len <= kContextCacheBytes) {
+    const auto context = space == S::databases ? Context::database
+                         : space == S::users   ? Context::user
+                                               : Context::application;
+    entry = &context_cache_[slot].entries[static_cast<size_t>(context)];
+    frees = table.frees();
+    if (entry->len == raw_len && entry->frees == frees &&
+        (raw_len == 0 || std::memcmp(entry->raw, value.data, raw_len) == 0)) {
+      return entry->label;
+    }
+  }
+  char key[kMaxLabelValueBytes];
+  const uint32_t label = table.find_or_insert({key, context_value(value, key)});
+  if (label == table.overflow_slot()) {
+    store_.count_overflow(slot, count_id);
+    store_.count_overflow(slot, time_id);
+  } else if (entry != nullptr) {
+    if (raw_len != 0) std::memcpy(entry->raw, value.data, raw_len);
+    entry->len = static_cast<uint32_t>(raw_len);
+    entry->label = label;
+    entry->frees = frees;
+  }
+  return label;
+}
+
 // ---- Queries ---------------------------------------------------------------
 
 void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
   store_.add(slot, F::active_queries, 0, +1);
-  // The digest's text arrives with the statement: this is where it gets a slot.
+  // The digest's text arrives with the statement: this is where its
+  // (database, digest) pair gets a slot.
   if (!has_text(e.digest)) return;
-  char key[kMaxLabelValueBytes];
-  const std::string_view digest(key, make_key({e.digest}, key));
+  char key[LabelTable::kMaxKeyBytes];
+  const std::string_view digest(key, digest_key(e.database, e.digest, key));
   LabelTable& digests = store_.labels(S::query_digests);
   if (digests.find(digest) != digests.overflow_slot()) return;
   char text[kMaxLabelValueBytes], stripped[kMaxLabelValueBytes];
@@ -88,9 +138,27 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
     const uint32_t error = event_slot(slot, F::query_errors_total, {e.error_type});
     store_.count(slot, F::query_errors_total, 0, 1, error);
   }
+  // Who ran it. A statement without a database, user or application (an
+  // engine of ABI 1.1) counts under the empty value, so that each breakdown
+  // sums to the totals. (e.trace_id / e.span_id: for exemplars, not recorded yet.)
+  const uint32_t database =
+      context_slot(slot, F::database_queries_total, F::database_query_duration_seconds, e.database);
+  store_.count(slot, F::database_queries_total, status, 1, database);
+  store_.observe(slot, F::database_query_duration_seconds, 0, e.duration_ns, database);
+  const uint32_t user =
+      context_slot(slot, F::user_queries_total, F::user_query_duration_seconds_total, e.user);
+  store_.count(slot, F::user_queries_total, status, 1, user);
+  store_.count(slot, F::user_query_duration_seconds_total, 0, e.duration_ns, user);
+  const uint32_t application =
+      context_slot(slot, F::application_queries_total, F::application_query_duration_seconds_total,
+                   e.application);
+  store_.count(slot, F::application_queries_total, 0, 1, application);
+  store_.count(slot, F::application_query_duration_seconds_total, 0, e.duration_ns, application);
   if (has_text(e.digest)) {
-    // Only digests seen at query begin have a slot (and their text).
-    const uint32_t digest = label_slot(S::query_digests, {e.digest}, false);
+    // Only (database, digest) pairs seen at query begin have a slot (and their text).
+    char key[LabelTable::kMaxKeyBytes];
+    const uint32_t digest =
+        store_.labels(S::query_digests).find({key, digest_key(e.database, e.digest, key)});
     if (digest == store_.labels(S::query_digests).overflow_slot()) {
       store_.count_overflow(slot, F::query_digest_calls_total);
       store_.count_overflow(slot, F::query_digest_duration_seconds_total);

@@ -7,6 +7,8 @@
 // "other"/"error", strings are sanitized (see label_value.hpp).
 #pragma once
 
+#include <memory>
+
 #include "catalogue/hook_names.hpp"
 #include "record/recorder_options.hpp"
 #include "store/metric_store.hpp"
@@ -15,7 +17,7 @@ namespace nq::metrics {
 
 class EventRecorder {
  public:
-  EventRecorder(MetricStore& store, RecorderOptions options) : store_(store), options_(options) {}
+  EventRecorder(MetricStore& store, RecorderOptions options);
 
   // Every hook call is counted, whatever the event holds.
   void count_hook(nq_thread_slot slot, HookId hook) noexcept {
@@ -40,12 +42,41 @@ class EventRecorder {
   // `insert`), or the space's overflow slot.
   uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
                       bool insert) noexcept;
+  // A statement's database, user or application as a label value written to
+  // `out`: sanitized, or empty when the engine gave none; returns its length.
+  size_t context_value(nq_str value, char* out) const noexcept;
+  // The key of a (database, digest) pair; returns its length.
+  size_t digest_key(nq_str database, nq_str digest, char* key) const noexcept;
+  // Slot of a statement's context value in the space of `count_id` (inserted);
+  // an overflow is counted for `count_id` and `time_id`, the two families
+  // recorded with it.
+  uint32_t context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
+                        nq_str value) noexcept;
+
+  // The statement context (database, user, application) of an engine thread
+  // changes rarely from one statement to the next: each exclusive thread slot
+  // remembers, per context space, the raw value it last sent and its label
+  // slot, valid while the space's table has freed no slot since. Written and
+  // read only by the slot's owner; other threads go the table's way.
+  enum class Context : uint32_t { database, user, application, count };
+  static constexpr size_t kContextCacheBytes = 48;  // longer values are not remembered
+  struct ContextEntry {
+    uint32_t len = UINT32_MAX;  // of raw; UINT32_MAX: nothing remembered
+    uint32_t label = 0;
+    uint64_t frees = 0;  // the table's frees() when it was remembered
+    char raw[kContextCacheBytes];
+  };
+  struct alignas(64) ContextCache {
+    ContextEntry entries[static_cast<size_t>(Context::count)];
+  };
   // label_slot() for an event of `id`; counts the event if it overflowed.
   uint32_t event_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
                       bool insert = true) noexcept;
 
   MetricStore& store_;
   const RecorderOptions options_;
+  const uint32_t cached_slots_;  // exclusive thread slots with a context cache
+  std::unique_ptr<ContextCache[]> context_cache_;
 };
 
 }  // namespace nq::metrics

@@ -28,9 +28,19 @@ void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
   std::vector<uint64_t>& other = other_[static_cast<size_t>(id)];
   for (uint32_t s = 0; s < l.fixed_series; ++s) {
     for (uint32_t c = 0; c < l.cells_per_series; ++c) {
-      // Labeled cells live in the shared row (atomic adds): taking the value
-      // loses no concurrent increment.
-      other[s * l.cells_per_series + c] += labeled_cells_->take(cell(l, label_slot, s) + c);
+      const uint32_t at = cell(l, label_slot, s) + c;
+      if (l.thread_rows) {
+        // Thread rows cannot be taken (their owners add with plain stores):
+        // what the cell holds now goes to __other__ and becomes its baseline,
+        // so the slot's next value starts from 0 and the sum is conserved.
+        const uint64_t now = context_cells_->sum(at);
+        other[s * l.cells_per_series + c] += now - context_baseline_[at];
+        context_baseline_[at] = now;
+      } else {
+        // Labeled cells live in the shared row (atomic adds): taking the value
+        // loses no concurrent increment.
+        other[s * l.cells_per_series + c] += labeled_cells_->take(at);
+      }
     }
   }
 }
@@ -54,6 +64,15 @@ void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
     }
     return false;
   };
+  // Folding a free slot of thread rows reads every row of its cells: it is
+  // done only when the table freed a slot since the scan before the last one
+  // (frees() read before the scan). Otherwise every free slot was free and
+  // folded at both scans, and nothing counts in it since: an event counts
+  // only in a slot it found live or remembered while the table freed none,
+  // and a call that raced with a free ended long before the next scan.
+  const uint64_t frees = table.frees();
+  auto& seen = folded_frees_[static_cast<size_t>(space)];  // [0] last scan, [1] the one before
+  const bool fold_free = !label_space(space).thread_rows || frees != seen[0] || seen[0] != seen[1];
   uint64_t tag = 0;
   for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
     if (live.count == values.size()) values.emplace_back();
@@ -64,11 +83,12 @@ void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
       live.tags.push_back(tag);
       live.first_slots.push_back(slot);
       ++live.count;
-    } else if (!exporting_) {
+    } else if (!exporting_ && fold_free) {
       // Whatever a freed slot counted since the last scrape belongs to __other__.
       for (const FamilyId id : families) fold_slot(id, slot);
     }
   }
+  if (!exporting_) seen = {frees, seen[0]};
   // Probe windows wrap around the end of the table.
   size_t wrapped = 0;
   while (wrapped < live.count && live.first_slots[wrapped] < LabelTable::kProbeWindow) ++wrapped;

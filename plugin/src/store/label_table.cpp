@@ -248,6 +248,7 @@ bool LabelTable::free_slot(uint32_t slot, uint64_t expected) noexcept {
     return false;
   }
   live_.fetch_sub(1, std::memory_order_relaxed);
+  frees_.fetch_add(1, std::memory_order_release);
   return true;
 }
 

@@ -76,6 +76,9 @@ class LabelTable {
   uint32_t find_or_insert(std::string_view key, std::string_view payload = {}) noexcept;
   uint32_t find(std::string_view key) const noexcept;  // overflow_slot() when absent
   bool erase(std::string_view key) noexcept;           // frees the key's slot
+  // Slots freed so far (erase, evict, a duplicate copy): a caller that cached
+  // the slot of a key may keep using it while this has not changed.
+  uint64_t frees() const noexcept { return frees_.load(std::memory_order_acquire); }
 
   // Scrape side.
   enum class SlotState { free, live };
@@ -142,6 +145,7 @@ class LabelTable {
   std::unique_ptr<std::atomic<uint64_t>[]> words_;
   BlockPool long_keys_;
   std::atomic<uint32_t> live_{0};
+  std::atomic<uint64_t> frees_{0};
 };
 
 }  // namespace nq::metrics

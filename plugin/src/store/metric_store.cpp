@@ -90,7 +90,7 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
           tables_[static_cast<size_t>(space.id)]->slot_count(), 0.0);
     }
   }
-  uint32_t fixed_total = 0, labeled_total = 0, sampled_total = 0;
+  uint32_t fixed_total = 0, labeled_total = 0, context_total = 0, sampled_total = 0;
   for (const FamilyDef& def : catalogue()) {
     overflow_index_[static_cast<size_t>(def.id)] = overflow_family_index(def.id);
     Layout& l = layouts_[static_cast<size_t>(def.id)];
@@ -114,19 +114,25 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
       fixed_total += l.fixed_series * l.cells_per_series;
     } else if (def.source == Source::events) {
       const uint32_t blocks = labels(def.space).slot_count() + 1;  // + __other__
-      l.first_cell = labeled_total;
-      labeled_total += blocks * l.fixed_series * l.cells_per_series;
+      l.thread_rows = label_space(def.space).thread_rows;
+      uint32_t& total = l.thread_rows ? context_total : labeled_total;
+      l.first_cell = total;
+      total += blocks * l.fixed_series * l.cells_per_series;
       families_by_space_[static_cast<size_t>(def.space)].push_back(def.id);
       other_[static_cast<size_t>(def.id)].assign(size_t{l.fixed_series} * l.cells_per_series, 0);
     }
   }
   fixed_cells_ = std::make_unique<CellArena>(fixed_total, options.exclusive_slots);
   labeled_cells_ = std::make_unique<CellArena>(labeled_total, 0);
+  context_cells_ = std::make_unique<CellArena>(context_total, options.exclusive_slots);
+  context_baseline_.assign(context_total, 0);
   samples_ = std::make_unique<std::atomic<uint64_t>[]>(std::max<uint32_t>(sampled_total, 1));
   for (const FamilyDef& def : catalogue()) {
     if (def.source != Source::events) continue;
-    layouts_[static_cast<size_t>(def.id)].arena =
-        def.space == LabelSpaceId::none ? fixed_cells_.get() : labeled_cells_.get();
+    Layout& l = layouts_[static_cast<size_t>(def.id)];
+    l.arena = def.space == LabelSpaceId::none ? fixed_cells_.get()
+              : l.thread_rows                 ? context_cells_.get()
+                                              : labeled_cells_.get();
   }
 }
 
@@ -148,7 +154,8 @@ void MetricStore::set(FamilyId id, uint32_t series, double value) noexcept {
 }
 
 size_t MetricStore::memory_bytes() const noexcept {
-  size_t bytes = fixed_cells_->memory_bytes() + labeled_cells_->memory_bytes();
+  size_t bytes = fixed_cells_->memory_bytes() + labeled_cells_->memory_bytes() +
+                 context_cells_->memory_bytes() + context_baseline_.capacity() * sizeof(uint64_t);
   for (const auto& table : tables_) {
     if (table) bytes += table->memory_bytes();
   }
@@ -157,7 +164,8 @@ size_t MetricStore::memory_bytes() const noexcept {
 
 uint64_t MetricStore::exposed(const Layout& l, uint32_t label_slot, uint32_t series,
                               uint32_t c) const noexcept {
-  return l.arena->sum(cell(l, label_slot, series) + c);
+  const uint32_t at = cell(l, label_slot, series) + c;
+  return l.thread_rows ? l.arena->sum(at) - context_baseline_[at] : l.arena->sum(at);
 }
 
 MetricStore::Collected MetricStore::collect(const PluginIdentity& identity) {

@@ -5,7 +5,11 @@
 // Storage. Families with only fixed labels live in a CellArena with one row per
 // exclusive thread slot (plain adds). Families with engine-valued labels live in
 // a single-row arena (atomic adds), one block of series per slot of their
-// LabelTable plus one for "__other__". Sampled gauges keep the last value.
+// LabelTable plus one for "__other__"; those of a space with thread_rows
+// (recorded on every statement: database, user, application) live in an arena
+// with thread rows too, and a slot's values are folded by remembering what its
+// cells held (a baseline) instead of taking them. Sampled gauges keep the last
+// value.
 //
 // Thread-safety: count(), add(), observe(), set() and the label tables are
 // used from engine threads concurrently; they are wait-free or lock-free,
@@ -78,6 +82,7 @@ class MetricStore {
   }
 
   LabelTable& labels(LabelSpaceId space) noexcept { return *tables_[static_cast<size_t>(space)]; }
+  uint32_t exclusive_slots() const noexcept { return fixed_cells_->exclusive_slots(); }
   const LabelTable& labels_const(LabelSpaceId space) const noexcept {
     return *tables_[static_cast<size_t>(space)];
   }
@@ -118,6 +123,7 @@ class MetricStore {
     uint32_t cells_per_series = 1;  // histograms: buckets, +Inf bucket, sum
     uint32_t fixed_series = 1;
     uint32_t bucket_count = 0;
+    bool thread_rows = false;  // in context_cells_: exposed minus the baseline
     uint64_t bounds_ns[kMaxBuckets] = {};
     std::vector<double> bounds;  // the same bounds, in seconds, for exposition
   };
@@ -169,6 +175,7 @@ class MetricStore {
   std::array<std::unique_ptr<LabelTable>, kLabelSpaceCount> tables_;
   std::unique_ptr<CellArena> fixed_cells_;            // thread rows
   std::unique_ptr<CellArena> labeled_cells_;          // one shared row
+  std::unique_ptr<CellArena> context_cells_;          // thread rows, engine-valued labels
   std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
 
   bool import_records(std::string_view state, bool apply, std::string& error);
@@ -183,6 +190,10 @@ class MetricStore {
   std::array<std::vector<uint64_t>, kFamilyCount> other_;
   std::array<uint64_t, kLabelSpaceCount> overflow_seen_{};
   std::array<std::vector<double>, kLabelSpaceCount> credit_;  // space-saving inheritance
+  // Per cell of context_cells_: what it held when its slot was last folded.
+  std::vector<uint64_t> context_baseline_;
+  // Per label space: its table's frees() at the last two scans that folded.
+  std::array<std::array<uint64_t, 2>, kLabelSpaceCount> folded_frees_{};
 };
 
 template <typename Visit>

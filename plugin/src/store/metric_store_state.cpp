@@ -177,11 +177,20 @@ bool MetricStore::import_records(std::string_view state, bool apply, std::string
     if (!apply || !s || !r.ok()) continue;
     const Layout& l = layout(def->id);
     const bool labeled = def->space != LabelSpaceId::none;
-    if (labeled ? key.empty() && !overflow : overflow || !key.empty()) continue;  // other shape
+    if (!labeled && (overflow || !key.empty())) continue;  // other shape
     uint32_t label_slot = 0;
     if (labeled) {
+      // A key of fewer parts than the space has labels comes from a copy
+      // before a leading label was added to it (ABI 1.2: digests became
+      // (database, digest) pairs): the added labels are empty. An empty key
+      // is the empty value (a statement without database, user...).
+      const size_t parts = static_cast<size_t>(std::count(key.begin(), key.end(), '\0')) + 1;
+      const size_t missing = label_space(def->space).labels.size() -
+                             std::min(parts, label_space(def->space).labels.size());
+      std::string padded(missing, '\0');
+      padded += key;
       LabelTable& table = labels(def->space);
-      label_slot = overflow ? table.overflow_slot() : table.find_or_insert(key, payload);
+      label_slot = overflow ? table.overflow_slot() : table.find_or_insert(padded, payload);
     }
     const uint32_t first = cell(l, label_slot, *s);
     auto add = [&](uint32_t c, uint64_t n) {

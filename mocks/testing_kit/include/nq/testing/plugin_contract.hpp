@@ -75,10 +75,10 @@ inline long voluntary_context_switches() {
 template <class Event>
 void set_strings(Event&, nq_str) {}
 inline void set_strings(nq_query_begin_event& e, nq_str s) {
-  e.digest = e.normalized_text = s;
+  e.digest = e.normalized_text = e.database = e.user = e.application = s;
 }
 inline void set_strings(nq_query_end_event& e, nq_str s) {
-  e.digest = e.error_type = s;
+  e.digest = e.error_type = e.database = e.user = e.application = s;
 }
 inline void set_strings(nq_connection_error_event& e, nq_str s) {
   e.reason = s;
