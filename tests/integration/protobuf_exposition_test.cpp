@@ -261,7 +261,9 @@ TEST_F(ProtobufExposition, GzipWhenAllowed) {
 // The native buckets of the real plugin (native_histograms=true): protoc's
 // schema, zero bucket, spans and deltas give back, bucket by bucket, the
 // counts of the recorded durations (bucket i = ceil(log2(seconds) * 2^schema)).
-TEST(ProtobufNativeHistogram, SpansAndDeltasReproduceTheRecordedCounts) {
+// With `reload_between`, the plugin is hot-reloaded to the other build before
+// the scrape: the native buckets come through the state hand-over.
+void expect_native_counts_of_recorded_durations(bool reload_between) {
   PluginUnderTest plugin(nq::testing::Settings{{"native_histograms", "true"}});
   std::string error;
   ASSERT_TRUE(plugin.load(NQ_PLUGIN_PATH, error)) << error;
@@ -287,6 +289,9 @@ TEST(ProtobufNativeHistogram, SpansAndDeltasReproduceTheRecordedCounts) {
   record(0);
   record(1000);  // 1 µs: the zero bucket holds the threshold itself
   for (uint64_t k = 1; k <= 3000; ++k) record(k * k * 1'370 + 2'001);  // 2 µs .. 12 s
+  if (reload_between) {
+    ASSERT_TRUE(plugin.reload(NQ_ALTERNATE_PLUGIN_PATH, error)) << error;
+  }
 
   const auto reply = get_metrics(plugin.port(), kProtobufAccept);
   ASSERT_EQ(reply.status, 200) << reply.error;
@@ -336,6 +341,14 @@ TEST(ProtobufNativeHistogram, SpansAndDeltasReproduceTheRecordedCounts) {
   EXPECT_EQ(d, deltas.size());
   EXPECT_EQ(scraped, expected);
   plugin.unload();
+}
+
+TEST(ProtobufNativeHistogram, SpansAndDeltasReproduceTheRecordedCounts) {
+  expect_native_counts_of_recorded_durations(false);
+}
+
+TEST(ProtobufNativeHistogram, TheCountsSurviveAHotReload) {
+  expect_native_counts_of_recorded_durations(true);
 }
 
 }  // namespace
