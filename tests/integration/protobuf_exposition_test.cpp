@@ -6,6 +6,7 @@
 // plugin state: the same families, and every series with the same value.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -255,6 +256,99 @@ TEST_F(ProtobufExposition, GzipWhenAllowed) {
   EXPECT_NE(gzipped.headers.find("Content-Encoding: gzip"), std::string::npos);
   const std::string body = nq::testing::gunzip(gzipped.body);
   EXPECT_EQ(decode(body).size(), decode(plain.body).size());
+}
+
+// The native buckets of the real plugin (native_histograms=true): protoc's
+// schema, zero bucket, spans and deltas give back, bucket by bucket, the
+// counts of the recorded durations (bucket i = ceil(log2(seconds) * 2^schema)).
+// With `reload_between`, the plugin is hot-reloaded to the other build before
+// the scrape: the native buckets come through the state hand-over.
+void expect_native_counts_of_recorded_durations(bool reload_between) {
+  PluginUnderTest plugin(nq::testing::Settings{{"native_histograms", "true"}});
+  std::string error;
+  ASSERT_TRUE(plugin.load(NQ_PLUGIN_PATH, error)) << error;
+  std::map<int, uint64_t> expected;
+  uint64_t zero = 0, total = 0;
+  const auto record = [&](uint64_t ns) {
+    nq_query_end_event end{};
+    end.struct_size = sizeof end;
+    end.query_type = NQ_QUERY_SELECT;
+    end.status = NQ_QUERY_SUCCESS;
+    end.duration_ns = ns;
+    plugin.fire_query_end(end);
+    ++total;
+    const double seconds = static_cast<double>(ns) / 1e9;
+    if (seconds <= 1e-6) {
+      ++zero;
+      return;
+    }
+    const double position = std::log2(seconds) * 8;
+    ASSERT_GT(std::abs(position - std::round(position)), 1e-9) << ns << " is next to a bound";
+    ++expected[static_cast<int>(std::ceil(position))];
+  };
+  record(0);
+  record(1000);  // 1 µs: the zero bucket holds the threshold itself
+  for (uint64_t k = 1; k <= 3000; ++k) record(k * k * 1'370 + 2'001);  // 2 µs .. 12 s
+  if (reload_between) {
+    ASSERT_TRUE(plugin.reload(NQ_ALTERNATE_PLUGIN_PATH, error)) << error;
+  }
+
+  const auto reply = get_metrics(plugin.port(), kProtobufAccept);
+  ASSERT_EQ(reply.status, 200) << reply.error;
+  char dir[] = "/tmp/nq-protobuf-native-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  std::string decoded;
+  for (const std::string& m : nq::testing::split_delimited(reply.body, error)) {
+    const auto text = nq::testing::protoc_decode_family(m, dir, error);
+    ASSERT_TRUE(text) << error;
+    if (text->starts_with("name: \"neuroquantum_query_duration_seconds\"")) decoded = *text;
+  }
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(decoded.empty());
+  // The select series is the first metric: its histogram's native fields.
+  const size_t select = decoded.find("\nmetric {");
+  std::istringstream lines(decoded.substr(select, decoded.find("\nmetric {", select + 1) - select));
+  ASSERT_NE(lines.str().find("value: \"select\""), std::string::npos) << lines.str();
+  int schema = -100, offset = 0, index = 0;
+  uint64_t zero_count = 0, sample_count = 0, previous = 0;
+  std::vector<std::pair<int, uint32_t>> spans;
+  std::vector<int64_t> deltas;
+  for (std::string line; std::getline(lines, line);) {
+    const std::string l = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+    if (l.starts_with("schema: ")) schema = std::stoi(field_value(l));
+    if (l.starts_with("zero_threshold: ")) {
+      EXPECT_EQ(field_value(l), "1e-06");
+    }
+    if (l.starts_with("zero_count: ")) zero_count = std::stoull(field_value(l));
+    if (l.starts_with("sample_count: ")) sample_count = std::stoull(field_value(l));
+    if (l.starts_with("offset: ")) offset = std::stoi(field_value(l));
+    if (l.starts_with("length: ")) spans.emplace_back(offset, std::stoul(field_value(l)));
+    if (l.starts_with("positive_delta: ")) deltas.push_back(std::stoll(field_value(l)));
+  }
+  EXPECT_EQ(schema, 3) << decoded;
+  EXPECT_EQ(zero_count, zero);
+  EXPECT_EQ(sample_count, total);
+  std::map<int, uint64_t> scraped;
+  size_t d = 0;
+  for (size_t s = 0; s < spans.size(); ++s) {
+    index = s == 0 ? spans[s].first : index + spans[s].first;
+    for (uint32_t k = 0; k < spans[s].second; ++k, ++index, ++d) {
+      ASSERT_LT(d, deltas.size());
+      previous = static_cast<uint64_t>(static_cast<int64_t>(previous) + deltas[d]);
+      if (previous != 0) scraped[index] = previous;
+    }
+  }
+  EXPECT_EQ(d, deltas.size());
+  EXPECT_EQ(scraped, expected);
+  plugin.unload();
+}
+
+TEST(ProtobufNativeHistogram, SpansAndDeltasReproduceTheRecordedCounts) {
+  expect_native_counts_of_recorded_durations(false);
+}
+
+TEST(ProtobufNativeHistogram, TheCountsSurviveAHotReload) {
+  expect_native_counts_of_recorded_durations(true);
 }
 
 }  // namespace

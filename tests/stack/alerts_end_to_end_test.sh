@@ -4,6 +4,8 @@
 # our routing -> a local webhook receiver, which must get each expected alert
 # on the receiver its severity routes to.
 # Usage: alerts_end_to_end_test.sh MOCK_ENGINE PLUGIN MONITORING_STACK_DIR
+# NQ_STACK_PROMETHEUS_FLAGS: more Prometheus flags, e.g.
+# --enable-feature=native-histograms (Prometheus then scrapes protobuf).
 set -euo pipefail
 engine=$1 plugin=$(realpath "$2") stack=$(cd "$3" && pwd)
 source "$(dirname "$0")/stack_lib.sh"
@@ -74,8 +76,9 @@ scrape_configs:
     static_configs:
       - targets: ['$warnings_target', '$critical_target', '$healthy_target', '$down_target']
 YAML
+# shellcheck disable=SC2086 # the flags are words
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
+  ${NQ_STACK_PROMETHEUS_FLAGS:-} --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
 pids+=($!)
 
 # receiver path and alert name of every alert expected

@@ -3,6 +3,8 @@
 # Prometheus (Debian package) that scraped the mock engine's default workload,
 # and every metric name the dashboards and rules use is in the catalogue.
 # Usage: dashboards_test.sh MOCK_ENGINE PLUGIN REFERENCE_TOOL MONITORING_STACK_DIR
+# NQ_STACK_PROMETHEUS_FLAGS: more Prometheus flags, e.g.
+# --enable-feature=native-histograms (Prometheus then scrapes protobuf).
 set -euo pipefail
 engine=$1 plugin=$(realpath "$2") reference=$3 stack=$(cd "$4" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,8 +38,9 @@ YAML
   fi
 } >"$work/prometheus.yml"
 promtool check config "$work/prometheus.yml" >/dev/null || fail "Prometheus config (or a rules file) is invalid"
+# shellcheck disable=SC2086 # the flags are words
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
+  ${NQ_STACK_PROMETHEUS_FLAGS:-} --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
 pids+=($!)
 api="http://127.0.0.1:$prom_port"
 

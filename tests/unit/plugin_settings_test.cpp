@@ -49,6 +49,40 @@ TEST(Settings, BadValuesNameTheKeyAndTheValue) {
   EXPECT_NE(error.find("'log_level'"), std::string::npos) << error;
 }
 
+TEST(Settings, NativeHistogramSettings) {
+  nq::testing::TestEngine engine;
+  std::string error;
+  auto defaults = read_settings(engine.services(), error);
+  ASSERT_TRUE(defaults) << error;
+  EXPECT_FALSE(defaults->store.native.enabled);
+  EXPECT_EQ(defaults->store.native.schema, 3);
+  EXPECT_EQ(defaults->store.native.zero_threshold, 1e-6);
+  EXPECT_EQ(defaults->store.native.max_buckets, 160u);
+
+  engine.settings = {{"native_histograms", "true"},
+                     {"native_histogram_schema", "-4"},
+                     {"native_histogram_zero_threshold_seconds", "1e-9"},
+                     {"native_histogram_max_buckets", "0"}};
+  auto set = read_settings(engine.services(), error);
+  ASSERT_TRUE(set) << error;
+  EXPECT_TRUE(set->store.native.enabled);
+  EXPECT_EQ(set->store.native.schema, -4);
+  EXPECT_EQ(set->store.native.zero_threshold, 1e-9);
+  EXPECT_EQ(set->store.native.max_buckets, 0u);
+
+  for (const auto& [key, value] : std::initializer_list<std::pair<std::string, std::string>>{
+           {"native_histograms", "yes"},
+           {"native_histogram_schema", "9"},
+           {"native_histogram_schema", "-5"},
+           {"native_histogram_zero_threshold_seconds", "0"},
+           {"native_histogram_zero_threshold_seconds", "2"},
+           {"native_histogram_max_buckets", "-1"}}) {
+    engine.settings = {{key, value}};
+    EXPECT_FALSE(read_settings(engine.services(), error)) << key << "=" << value;
+    EXPECT_NE(error.find("'" + key + "' = '" + value + "'"), std::string::npos) << error;
+  }
+}
+
 TEST(Settings, ValuesLongerThanTheFirstBufferAreReadWhole) {
   nq::testing::TestEngine engine;
   const std::string long_value(300, 'x');

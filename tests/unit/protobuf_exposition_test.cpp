@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,52 @@ TEST(ProtobufExposition, CounterFamily) {
                 0x22, 0x13,                                                  // metric = 4, 19 bytes
                 0x0a, 0x06, 0x0a, 0x01, 'k', 0x12, 0x01, 'v',                // label = 1
                 0x1a, 0x09, 0x09, 0,    0,   0,    0,    0,   0,   0, 0x40,  // counter = 3: 2.0
+            })));
+}
+
+TEST(ProtobufWire, ZigzagOfSint32AndSint64) {
+  EXPECT_EQ(protowire::zigzag(0), 0u);
+  EXPECT_EQ(protowire::zigzag(-1), 1u);
+  EXPECT_EQ(protowire::zigzag(1), 2u);
+  EXPECT_EQ(protowire::zigzag(-2), 3u);
+  EXPECT_EQ(protowire::zigzag(std::numeric_limits<int32_t>::max()), 0xfffffffeu);
+  EXPECT_EQ(protowire::zigzag(std::numeric_limits<int32_t>::min()), 0xffffffffu);
+  EXPECT_EQ(protowire::zigzag(std::numeric_limits<int64_t>::min()), ~uint64_t{0});
+}
+
+// Native buckets: schema (5, sint32), zero_threshold (6), zero_count (7),
+// positive_span (12: offset sint32, length uint32) and positive_delta (13,
+// packed sint64), after the classic fields.
+TEST(ProtobufExposition, NativeHistogramFields) {
+  prometheus::MetricFamily family;
+  family.name = "h";
+  family.type = prometheus::MetricType::Histogram;
+  family.metric.resize(1);
+  family.metric[0].histogram.sample_count = 8;
+  NativeHistogram native;
+  native.schema = 3;
+  native.zero_threshold = 0.5;
+  native.zero_count = 1;
+  native.index = {-2, -1, 3};  // spans {-2, 2} and {3 - 0, 1}
+  native.count = {2, 1, 4};    // deltas 2, -1, 3
+  std::string out;
+  append_protobuf_family(out, family, std::span(&native, 1));
+  EXPECT_EQ(hex(out),
+            hex(bytes({
+                0x34,                                               // 52 bytes follow
+                0x0a, 0x01, 'h',                                    // name
+                0x12, 0x00,                                         // help
+                0x18, 0x04,                                         // type: HISTOGRAM
+                0x22, 0x2b,                                         // metric, 43 bytes
+                0x3a, 0x29,                                         // histogram = 7, 41 bytes
+                0x08, 0x08,                                         // sample_count = 8
+                0x11, 0,    0,    0,    0,    0,    0, 0,    0,     // sample_sum = 0
+                0x28, 0x06,                                         // schema = 3 (zigzag 6)
+                0x31, 0,    0,    0,    0,    0,    0, 0xe0, 0x3f,  // zero_threshold = 0.5
+                0x38, 0x01,                                         // zero_count = 1
+                0x62, 0x04, 0x08, 0x03, 0x10, 0x02,                 // span: offset -2, length 2
+                0x62, 0x04, 0x08, 0x06, 0x10, 0x01,                 // span: offset 3, length 1
+                0x6a, 0x03, 0x04, 0x01, 0x06,                       // deltas 2, -1, 3 (packed)
             })));
 }
 

@@ -86,6 +86,33 @@ std::optional<std::vector<double>> parse_buckets(const std::string& text) {
   return bounds;
 }
 
+std::optional<int32_t> parse_int(const std::string& text, int32_t lo, int32_t hi) {
+  int32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Native buckets: the range of the zero threshold (recording is in whole
+// nanoseconds; above 1 s the buckets would start too late for durations).
+constexpr double kMinZeroThreshold = 1e-9, kMaxZeroThreshold = 1;
+constexpr uint32_t kMaxNativeBudget = 100'000;
+
+// The native histogram families, for the reference: "a, b and c".
+std::string native_family_names() {
+  std::vector<std::string_view> names;
+  for (const FamilyDef& def : catalogue()) {
+    if (has_native_buckets(def)) names.push_back(def.name);
+  }
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+  }
+  return out;
+}
+
 std::string bad_value(std::string_view key, const std::string& value, std::string_view expected) {
   return "setting '" + std::string(key) + "' = '" + value + "' is not valid: expected " +
          std::string(expected);
@@ -232,6 +259,39 @@ std::optional<Settings> read_settings(const nq_engine_services& services, std::s
       settings.store.bounds[static_cast<size_t>(space.id)] = *bound;
     }
   }
+  NativeHistogramOptions& native = settings.store.native;
+  if (auto text = lookup(services, "native_histograms")) {
+    if (*text != "true" && *text != "false") {
+      error = bad_value("native_histograms", *text, "true or false");
+      return std::nullopt;
+    }
+    native.enabled = *text == "true";
+  }
+  if (auto text = lookup(services, "native_histogram_schema")) {
+    const auto schema = parse_int(*text, kMinNativeSchema, kMaxNativeSchema);
+    if (!schema) {
+      error = bad_value("native_histogram_schema", *text, "an integer from -4 to 8");
+      return std::nullopt;
+    }
+    native.schema = *schema;
+  }
+  if (auto text = lookup(services, "native_histogram_zero_threshold_seconds")) {
+    const auto seconds = parse_double(*text);
+    if (!seconds || *seconds < kMinZeroThreshold || *seconds > kMaxZeroThreshold) {
+      error = bad_value("native_histogram_zero_threshold_seconds", *text,
+                        "a number of seconds from 1e-9 to 1");
+      return std::nullopt;
+    }
+    native.zero_threshold = *seconds;
+  }
+  if (auto text = lookup(services, "native_histogram_max_buckets")) {
+    const auto budget = parse_uint(*text, 0, kMaxNativeBudget);
+    if (!budget) {
+      error = bad_value("native_histogram_max_buckets", *text, "an integer from 0 to 100000");
+      return std::nullopt;
+    }
+    native.max_buckets = *budget;
+  }
   for (const FamilyDef& def : catalogue()) {
     if (!has_bucket_setting(def)) continue;
     const std::string key = buckets_key(def);
@@ -260,6 +320,23 @@ std::vector<SettingDoc> settings_reference() {
       {"slow_query_seconds", "1", "statements at least this slow count in slow_queries_total"},
       {"label_value_max_bytes", "128", "engine-valued label values are cut to this many bytes"},
   };
+  const NativeHistogramOptions native;
+  docs.push_back(
+      {"native_histograms", native.enabled ? "true" : "false",
+       "true: " + native_family_names() +
+           " also carry native (exponential) buckets, exposed in the protobuf format only, "
+           "beside the classic ones. Off by default: Prometheus 2.42 with native histograms "
+           "enabled then ingests only the native histogram of these families, no _bucket, _count "
+           "or _sum series (see \"Native histograms\")"});
+  docs.push_back({"native_histogram_schema", std::to_string(native.schema),
+                  "resolution of the native buckets, -4 to 8: each power of two is split into "
+                  "2^schema buckets (3: 8 buckets, about 9 % apart); memory per series and "
+                  "thread grows with it"});
+  docs.push_back({"native_histogram_zero_threshold_seconds", "1e-06",
+                  "durations at most this long (seconds, 1e-9 to 1) count in the zero bucket"});
+  docs.push_back({"native_histogram_max_buckets", std::to_string(native.max_buckets),
+                  "most populated native buckets a series exposes; more halve the resolution "
+                  "(schema - 1) until they fit, as client_golang does; 0: no limit"});
   const ListenerLimits listener_defaults;
   for (const ListenerSetting& setting : kListenerSettings) {
     docs.push_back({std::string(setting.key), std::to_string(listener_defaults.*setting.field),

@@ -8,6 +8,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <span>
 #include <string>
 
 #include "store/collected_metrics.hpp"
@@ -15,7 +16,9 @@
 namespace nq::metrics {
 
 // Appends `family` to `out`: its length as a varint, then the message.
-void append_protobuf_family(std::string& out, const prometheus::MetricFamily& family);
+// `native`: empty, or the native buckets of each of its series.
+void append_protobuf_family(std::string& out, const prometheus::MetricFamily& family,
+                            std::span<const NativeHistogram> native = {});
 
 // Every family of `metrics`, in order.
 std::string render_protobuf(const CollectedMetrics& metrics);

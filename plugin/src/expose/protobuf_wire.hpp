@@ -1,5 +1,6 @@
 // Protocol Buffers wire format, by hand: the few primitives the protobuf
-// exposition writes (varints, little-endian doubles, length-delimited bytes),
+// exposition writes (varints, zigzag varints of sint32/sint64, packed
+// repeated varints, little-endian doubles, length-delimited bytes),
 // each as a pair of "how many bytes" and "write them", so that a nested
 // message's length can be written before the message itself, and a whole
 // body into a buffer sized once.
@@ -44,6 +45,13 @@ inline char* write_varint(char* at, uint64_t value) {
   return at;
 }
 
+// sint32 and sint64 are zigzag-encoded: 0, -1, 1, -2 … become 0, 1, 2, 3 ….
+// For a value in int32's range the 32- and 64-bit encodings are the same
+// number, so one function serves both.
+constexpr uint64_t zigzag(int64_t value) {
+  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
+}
+
 constexpr uint64_t tag(uint32_t field, WireType type) {
   return (static_cast<uint64_t>(field) << 3) | static_cast<uint64_t>(type);
 }
@@ -79,6 +87,10 @@ constexpr size_t length_size(uint32_t field, size_t size) {
 inline char* write_length(char* at, uint32_t field, size_t size) {
   return write_varint(write_tag(at, field, WireType::length_delimited), size);
 }
+
+// A packed repeated varint field is one length-delimited field whose bytes
+// are the varints one after the other: write_length(at, field, payload), then
+// write_varint() each value; payload is the sum of their varint_size().
 
 inline char* write_string(char* at, uint32_t field, std::string_view text) {
   at = write_length(at, field, text.size());

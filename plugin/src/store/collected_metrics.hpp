@@ -7,6 +7,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace nq::metrics {
@@ -15,9 +16,22 @@ namespace nq::metrics {
 // families[i] started counting from (OpenMetrics `_created`), or NaN when the
 // family has no such time (gauges, and series whose label value can change
 // hands through eviction).
+//
+// native[i][j] are the native buckets of series j of families[i], when that
+// family has them (native[i] is empty otherwise): prometheus-cpp's model has
+// no place for them. Only the protobuf writer exposes them.
+struct NativeHistogram {
+  int32_t schema = 0;
+  double zero_threshold = 0;
+  uint64_t zero_count = 0;
+  std::vector<int32_t> index;  // populated buckets, increasing
+  std::vector<uint64_t> count;
+};
+
 struct CollectedMetrics {
   std::vector<prometheus::MetricFamily> families;
   std::vector<double> created_seconds;
+  std::vector<std::vector<NativeHistogram>> native = {};
 };
 
 }  // namespace nq::metrics

@@ -79,7 +79,10 @@ double process_value(FamilyId id, const ProcessSample& p) {
 
 }  // namespace
 
-MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().size()) {
+MetricStore::MetricStore(const StoreOptions& options)
+    : native_(options.native),
+      native_indexer_(options.native.schema),
+      layouts_(catalogue().size()) {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     const uint32_t bound = options.bounds[static_cast<size_t>(space.id)];
@@ -105,6 +108,13 @@ MetricStore::MetricStore(const StoreOptions& options) : layouts_(catalogue().siz
         l.bounds_ns[b] = static_cast<uint64_t>(std::llround(l.bounds[b] * kNanosecondsPerSecond));
       }
       l.cells_per_series = l.bucket_count + 2;
+      if (native_.enabled && has_native_buckets(def)) {
+        l.native_first = l.cells_per_series;
+        l.native_low = native_indexer_.index(native_.zero_threshold);
+        l.native_high = native_indexer_.index(std::ldexp(1.0, kNativeMaxPower));
+        l.native_cells = static_cast<uint32_t>(l.native_high - l.native_low) + 2;
+        l.cells_per_series += l.native_cells;
+      }
     }
     if (def.source == Source::samples) {
       l.first_cell = sampled_total;
@@ -146,6 +156,43 @@ void MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uin
   const uint32_t base = cell(l, label_slot, series);
   l.arena->add(slot, base + bucket, 1);
   l.arena->add(slot, base + l.bucket_count + 1, value_ns);
+  if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
+}
+
+uint32_t MetricStore::native_cell(const Layout& l, uint64_t value_ns) const noexcept {
+  const double seconds = static_cast<double>(value_ns) / kNanosecondsPerSecond;
+  if (!(seconds > native_.zero_threshold)) return 0;
+  const int32_t index = std::clamp(native_indexer_.index(seconds), l.native_low, l.native_high);
+  return static_cast<uint32_t>(index - l.native_low) + 1;
+}
+
+uint32_t MetricStore::native_cell_of_bucket(const Layout& l, int32_t index,
+                                            int32_t schema) const noexcept {
+  const int32_t own = native_indexer_.schema();
+  int32_t mine = index;
+  if (schema > own) {
+    mine = reduce_native_index(index, schema, own);
+  } else if (schema < own) {
+    mine = index * (1 << (own - schema));  // the bucket of the old bucket's upper bound
+  }
+  if (mine < l.native_low) return 0;  // at most this store's zero threshold
+  return static_cast<uint32_t>(std::min(mine, l.native_high) - l.native_low) + 1;
+}
+
+template <typename Cells>
+void MetricStore::fill_native(const Layout& l, Cells&& cells, NativeHistogram& out) const {
+  out.schema = native_indexer_.schema();
+  out.zero_threshold = native_.zero_threshold;
+  out.zero_count = cells(l.native_first);
+  out.index.clear();
+  out.count.clear();
+  for (uint32_t c = 1; c < l.native_cells; ++c) {
+    const uint64_t n = cells(l.native_first + c);
+    if (n == 0) continue;
+    out.index.push_back(l.native_low + static_cast<int32_t>(c) - 1);
+    out.count.push_back(n);
+  }
+  reduce_native_buckets(out, native_.max_buckets);
 }
 
 void MetricStore::set(FamilyId id, uint32_t series, double value) noexcept {
@@ -191,8 +238,11 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
     if (def.source == Source::process && !context.process) continue;
     if (count == families.size()) families.emplace_back();
     if (def.id == FamilyId::plugin_series) series_family = count;
-    prometheus::MetricFamily& family = families[count++];
-    collect_family(def, context, live_[static_cast<size_t>(def.space)].view(), family);
+    if (collected.native.size() < count + 1) collected.native.resize(count + 1);
+    prometheus::MetricFamily& family = families[count];
+    collect_family(def, context, live_[static_cast<size_t>(def.space)].view(), family,
+                   collected.native[count]);
+    ++count;
     // Series of engine-valued labels may change hands (eviction), so only the
     // fixed series have a well-defined start.
     const bool counts_from_start = def.source == Source::events &&
@@ -204,12 +254,13 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
                   : family.metric.size();
   }
   families.resize(count);
+  collected.native.resize(count);
   families[series_family].metric[0].gauge.value = static_cast<double>(series);
 }
 
 void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& context,
-                                 std::span<const LiveValue> live,
-                                 prometheus::MetricFamily& out) const {
+                                 std::span<const LiveValue> live, prometheus::MetricFamily& out,
+                                 std::vector<NativeHistogram>& native) const {
   out.name.assign(def.name);
   out.help.assign(def.help);
   out.type = exposed_type(def.type);
@@ -297,10 +348,14 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         }
         set_fixed_labels(def, s, m.label.data() + value_labels);
         fill(m, cells);
+        if (l.native_cells == 0) return;
+        if (native.size() < count) native.resize(count);
+        fill_native(l, cells, native[count - 1]);
       });
       break;
   }
   out.metric.resize(count);
+  native.resize(l.native_cells != 0 ? count : 0);
 }
 
 }  // namespace nq::metrics

@@ -41,6 +41,7 @@
 #include "store/cell_arena.hpp"
 #include "store/collected_metrics.hpp"
 #include "store/label_table.hpp"
+#include "store/native_histogram.hpp"
 #include "store/process_metrics.hpp"
 #include "store/store_options.hpp"
 
@@ -120,12 +121,18 @@ class MetricStore {
   struct Layout {
     CellArena* arena = nullptr;
     uint32_t first_cell = 0;
-    uint32_t cells_per_series = 1;  // histograms: buckets, +Inf bucket, sum
+    uint32_t cells_per_series = 1;  // histograms: buckets, +Inf bucket, sum[, native]
     uint32_t fixed_series = 1;
     uint32_t bucket_count = 0;
     bool thread_rows = false;  // in context_cells_: exposed minus the baseline
     uint64_t bounds_ns[kMaxBuckets] = {};
     std::vector<double> bounds;  // the same bounds, in seconds, for exposition
+    // Native buckets, after the classic cells: the zero bucket, then the
+    // buckets of index native_low..native_high (native_cells - 1 of them).
+    uint32_t native_first = 0;
+    uint32_t native_cells = 0;  // 0: none
+    int32_t native_low = 0;
+    int32_t native_high = 0;
   };
 
   const Layout& layout(FamilyId id) const noexcept { return layouts_[static_cast<size_t>(id)]; }
@@ -166,8 +173,20 @@ class MetricStore {
                              Visit&& visit) const;
   // Refills `out` (the family's model from the previous scrape, or empty).
   void collect_family(const FamilyDef& def, const ScrapeContext& context,
-                      std::span<const LiveValue> live, prometheus::MetricFamily& out) const;
+                      std::span<const LiveValue> live, prometheus::MetricFamily& out,
+                      std::vector<NativeHistogram>& native) const;
+  // Fills `out` from the native cells of a series (`cells` as in visit).
+  template <typename Cells>
+  void fill_native(const Layout& l, Cells&& cells, NativeHistogram& out) const;
+  // The native cell of a value (relative to native_first).
+  uint32_t native_cell(const Layout& l, uint64_t value_ns) const noexcept;
+  // The native cell that counts bucket `index` of `schema` (a hot-reload
+  // state's): the same bucket, the lower-resolution bucket holding it, or the
+  // bucket holding its upper bound when this store's schema is finer.
+  uint32_t native_cell_of_bucket(const Layout& l, int32_t index, int32_t schema) const noexcept;
 
+  NativeHistogramOptions native_;
+  NativeIndexer native_indexer_;
   std::vector<Layout> layouts_;
   std::array<uint32_t, kFamilyCount> overflow_index_{};
   // The event families recorded with each label space's values.

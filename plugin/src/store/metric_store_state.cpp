@@ -5,6 +5,13 @@
 // can still find them: family name, fixed label names and values, the
 // engine-valued key (or "__other__") and histogram bounds; a series the
 // importing copy does not know (family or label value removed) is skipped.
+//
+// Native histogram buckets follow the records' end marker, as records of
+// their own (schema, zero threshold, zero count, populated buckets by index)
+// and a second end marker: a copy that knows no native buckets stops reading
+// at the first end and still takes the classic cells; a copy with another
+// schema or zero threshold maps each bucket onto its own (see
+// native_cell_of_bucket()).
 #include <algorithm>
 #include <optional>
 
@@ -16,7 +23,12 @@ namespace {
 
 constexpr uint32_t kStoreStateVersion = 1;
 
-enum class RecordKind : uint8_t { end = 0, event_series = 1, sampled_gauge = 2 };
+enum class RecordKind : uint8_t {
+  end = 0,
+  event_series = 1,
+  sampled_gauge = 2,
+  native_buckets = 3
+};
 
 const FamilyDef* family_named(std::string_view name) {
   for (const FamilyDef& def : catalogue()) {
@@ -72,6 +84,7 @@ std::string MetricStore::export_state() {
     if (space.id != LabelSpaceId::none) scan_space(space.id, live_[static_cast<size_t>(space.id)]);
   }
   StateWriter w;
+  StateWriter native;  // the records after the end marker
   w.put(kStoreStateVersion);
   std::vector<uint64_t> now;
   for (const FamilyDef& def : catalogue()) {
@@ -110,16 +123,36 @@ std::string MetricStore::export_state() {
           w.put_string(value != nullptr ? std::string_view(value->key) : std::string_view());
           w.put_string(value != nullptr ? std::string_view(value->payload) : std::string_view());
           put_fixed_labels(w, def, s);
-          w.put(l.cells_per_series);
-          for (uint32_t c = 0; c < l.cells_per_series; ++c) {
+          const uint32_t classic = l.native_cells != 0 ? l.native_first : l.cells_per_series;
+          w.put(classic);
+          for (uint32_t c = 0; c < classic; ++c) {
             // Two's complement difference: up/down gauges may have gone down.
             w.put(now[c] - sent[c]);
-            sent[c] = now[c];
           }
           w.put(static_cast<uint32_t>(l.bounds.size()));
           for (const double bound : l.bounds) w.put(bound);
+          if (l.native_cells != 0) {
+            native.put(RecordKind::native_buckets);
+            native.put_string(def.name);
+            put_fixed_labels(native, def, s);
+            native.put(native_indexer_.schema());
+            native.put(native_.zero_threshold);
+            const uint32_t zero = l.native_first;
+            native.put(now[zero] - sent[zero]);
+            uint32_t populated = 0;
+            for (uint32_t c = zero + 1; c < l.cells_per_series; ++c) populated += now[c] != sent[c];
+            native.put(populated);
+            for (uint32_t c = zero + 1; c < l.cells_per_series; ++c) {
+              if (now[c] == sent[c]) continue;
+              native.put(l.native_low + static_cast<int32_t>(c - zero - 1));
+              native.put(now[c] - sent[c]);
+            }
+          }
+          for (uint32_t c = 0; c < l.cells_per_series; ++c) sent[c] = now[c];
         });
   }
+  w.put(RecordKind::end);
+  w.bytes() += native.bytes();
   w.put(RecordKind::end);
   return std::move(w.bytes());
 }
@@ -208,6 +241,33 @@ bool MetricStore::import_records(std::string_view state, bool apply, std::string
       add(to, cells[b]);
     }
     add(l.bucket_count + 1, cells.back());
+  }
+  // Native buckets, after the end marker (absent in states of older copies).
+  while (r.ok() && !r.at_end()) {
+    const auto kind = r.get<RecordKind>();
+    if (!r.ok() || kind == RecordKind::end) break;
+    if (kind != RecordKind::native_buckets) {
+      error =
+          "the metric state has an unknown record kind " + std::to_string(static_cast<int>(kind));
+      return false;
+    }
+    const FamilyDef* def = family_named(r.get_string());
+    const std::optional<uint32_t> s = get_fixed_labels(r, def);
+    const auto schema = r.get<int32_t>();
+    r.get<double>();  // the zero threshold: its count goes to this copy's zero bucket
+    const auto zero = r.get<uint64_t>();
+    const auto populated = r.get<uint32_t>();
+    const Layout* l = s && r.ok() ? &layout(def->id) : nullptr;
+    const bool known = l != nullptr && l->native_cells != 0 && schema >= kMinNativeSchema &&
+                       schema <= kMaxNativeSchema;
+    const uint32_t first = known ? cell(*l, 0, *s) + l->native_first : 0;
+    if (apply && known && zero != 0) l->arena->add(NQ_THREAD_SLOT_SHARED, first, zero);
+    for (uint32_t b = 0; b < populated && r.ok(); ++b) {
+      const auto index = r.get<int32_t>();
+      const auto n = r.get<uint64_t>();
+      if (!apply || !known || !r.ok() || n == 0) continue;
+      l->arena->add(NQ_THREAD_SLOT_SHARED, first + native_cell_of_bucket(*l, index, schema), n);
+    }
   }
   if (!r.ok()) {
     error = "the metric state is truncated or corrupt";

@@ -59,6 +59,7 @@ class StateReader {
     return s;
   }
   bool ok() const { return ok_; }
+  bool at_end() const { return in_.empty(); }
 
  private:
   std::string_view in_;
