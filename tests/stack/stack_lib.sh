@@ -16,8 +16,12 @@ fail() {
 
 # A port on 127.0.0.1 nothing listens on.
 free_port() {
-  local port
-  for port in $(shuf -i 20000-40000 -n 50); do
+  # Below the kernel's ephemeral range, so that no outgoing connection of a
+  # test running meanwhile (thousands, in the listener attack) takes it
+  # between this check and the server's bind.
+  local first rest port
+  read -r first rest </proc/sys/net/ipv4/ip_local_port_range
+  for port in $(shuf -i "$((first - 12000))-$((first - 1))" -n 50); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   return 1
