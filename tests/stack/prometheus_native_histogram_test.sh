@@ -22,25 +22,7 @@ pids+=($!)
 wait_for 10 grep -q '^port ' "$work/feeder.out" || { cat "$work/feeder.log" >&2; fail "the feeder did not start"; }
 target="127.0.0.1:$(sed -n 's/^port //p' "$work/feeder.out")"
 
-prom_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: neuroquantum
-    static_configs:
-      - targets: ['$target']
-YAML
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --enable-feature=native-histograms \
-  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
-pids+=($!)
-
-api="http://127.0.0.1:$prom_port/api/v1"
-query() { curl -fsS --get "$api/query" --data-urlencode "query=$1"; }
-has_data() { grep -q '"result":\[{' <<<"$1"; }
-wait_for 30 sh -c "curl -fsS --get '$api/query' --data-urlencode 'query=up{job=\"neuroquantum\"} == 1' | grep -q '\"value\"'" || {
-  echo "FAIL: Prometheus never scraped the plugin"; tail -n 20 "$work/prometheus.log"; exit 1; }
+start_prometheus_scraping_target --enable-feature=native-histograms
 sleep 6  # a few more scrapes, so that the rate has several samples
 
 health=$(curl -fsS "$api/targets")

@@ -17,26 +17,7 @@ curl -fsS -o /dev/null -D "$work/headers" -H "Accept: $accept" "http://$target/m
 grep -qi '^Content-Type: application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' "$work/headers" ||
   fail "not answered in protobuf: $(cat "$work/headers")"
 
-prom_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: neuroquantum
-    static_configs:
-      - targets: ['$target']
-YAML
-promtool check config "$work/prometheus.yml" >/dev/null
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --enable-feature=native-histograms \
-  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
-pids+=($!)
-
-api="http://127.0.0.1:$prom_port/api/v1"
-query() { curl -fsS --get "$api/query" --data-urlencode "query=$1"; }
-has_data() { grep -q '"result":\[{' <<<"$1"; }
-wait_for 30 sh -c "curl -fsS --get '$api/query' --data-urlencode 'query=up{job=\"neuroquantum\"} == 1' | grep -q '\"value\"'" || {
-  echo "FAIL: Prometheus never scraped the plugin"; tail -n 20 "$work/prometheus.log"; exit 1; }
+start_prometheus_scraping_target --enable-feature=native-histograms
 grep -q 'Experimental native histogram support enabled' "$work/prometheus.log" ||
   fail "Prometheus did not enable native histograms"
 sleep 4  # a few more scrapes, so that counters and histograms have moved
@@ -49,9 +30,7 @@ samples=$(query 'scrape_samples_scraped{job="neuroquantum"}')
 grep -q '"value":\[[0-9.]*,"[1-9][0-9]*"' <<<"$samples" || fail "no samples scraped: $samples"
 
 # A counter that moves: its rate is above zero.
-rate=$(query 'sum(rate(neuroquantum_queries_total[5s]))')
-grep -q '"value":\[[0-9.]*,"[1-9]' <<<"$rate" || grep -q '"value":\[[0-9.]*,"0\.[0-9]*[1-9]' <<<"$rate" ||
-  fail "rate(neuroquantum_queries_total) is not above 0: $rate"
+expect_queries_rate_above_zero
 
 # The classic histogram: Prometheus 2.42 ingests a protobuf histogram without
 # native fields (no schema spans, zero threshold or zero count) as the classic

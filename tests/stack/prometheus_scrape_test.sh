@@ -9,24 +9,7 @@ source "$(dirname "$0")/stack_lib.sh"
 
 start_mock_engine engine --seed 11
 
-prom_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: neuroquantum
-    static_configs:
-      - targets: ['$target']
-YAML
-promtool check config "$work/prometheus.yml" >/dev/null
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --web.listen-address="127.0.0.1:$prom_port" 2>"$work/prometheus.log" &
-pids+=($!)
-
-api="http://127.0.0.1:$prom_port/api/v1"
-query() { curl -fsS --get "$api/query" --data-urlencode "query=$1"; }
-wait_for 30 sh -c "curl -fsS --get '$api/query' --data-urlencode 'query=up{job=\"neuroquantum\"} == 1' | grep -q '\"value\"'" || {
-  echo "FAIL: Prometheus never scraped the plugin"; tail -n 20 "$work/prometheus.log"; exit 1; }
+start_prometheus_scraping_target
 sleep 3  # a few more scrapes, so that counters have moved
 
 names=$(query 'group by (__name__) ({job="neuroquantum"})')
@@ -42,9 +25,7 @@ done
 echo "families found in Prometheus: $found, missing: $missing"
 
 # A counter that moves: its rate is above zero.
-rate=$(query 'sum(rate(neuroquantum_queries_total[5s]))')
-grep -q '"value":\[[0-9.]*,"[1-9]' <<<"$rate" || grep -q '"value":\[[0-9.]*,"0\.[0-9]*[1-9]' <<<"$rate" || {
-  echo "FAIL: rate(neuroquantum_queries_total) is not above 0: $rate"; exit 1; }
+expect_queries_rate_above_zero
 [ "$missing" = 0 ] || { echo "FAIL: $missing families are missing"; exit 1; }
 
 # Prometheus asks for OpenMetrics first: its parser accepted ours (scrapes

@@ -59,3 +59,37 @@ TOML
     cat "$work/$name.log" >&2; fail "mock engine $name did not start serving"; }
   target=$(grep -o 'serving http://127.0.0.1:[0-9]*' "$work/$name.log" | head -n1 | sed 's|serving http://||')
 }
+
+# Starts Prometheus scraping $target every second (extra arguments go to
+# Prometheus, e.g. --enable-feature=native-histograms) and waits until it has
+# scraped it; sets $api and defines query (a PromQL query's JSON) and
+# has_data (a query's JSON holds a result).
+start_prometheus_scraping_target() {
+  local port
+  port=$(free_port)
+  cat >"$work/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: neuroquantum
+    static_configs:
+      - targets: ['$target']
+YAML
+  promtool check config "$work/prometheus.yml" >/dev/null
+  prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" "$@" \
+    --web.listen-address="127.0.0.1:$port" 2>"$work/prometheus.log" &
+  pids+=($!)
+  api="http://127.0.0.1:$port/api/v1"
+  wait_for 30 sh -c "curl -fsS --get '$api/query' --data-urlencode 'query=up{job=\"neuroquantum\"} == 1' | grep -q '\"value\"'" || {
+    tail -n 20 "$work/prometheus.log" >&2; fail "Prometheus never scraped the plugin"; }
+}
+query() { curl -fsS --get "$api/query" --data-urlencode "query=$1"; }
+has_data() { grep -q '"result":\[{' <<<"$1"; }
+
+# Fails unless sum(rate(neuroquantum_queries_total[5s])) is above zero.
+expect_queries_rate_above_zero() {
+  local rate
+  rate=$(query 'sum(rate(neuroquantum_queries_total[5s]))')
+  grep -q '"value":\[[0-9.]*,"[1-9]' <<<"$rate" || grep -q '"value":\[[0-9.]*,"0\.[0-9]*[1-9]' <<<"$rate" ||
+    fail "rate(neuroquantum_queries_total) is not above 0: $rate"
+}
