@@ -205,6 +205,7 @@ void Workload::run_worker(uint32_t index) {
     end.application = begin.application;
     std::memcpy(end.trace_id, begin.trace_id, sizeof end.trace_id);
     std::memcpy(end.span_id, begin.span_id, sizeof end.span_id);
+    end.timestamp_ns = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
     if (end.status == NQ_QUERY_ERROR) {
       end.error_type = nq::to_nq_str(kErrorTypes[rng() % kErrorTypes.size()]);
     }

@@ -221,13 +221,14 @@ NQ_ABI_LABELLED_LIST(nq_log_level, NQ_LOG_LEVEL_LIST, NQ_LOG_LEVEL_COUNT)
  * ABI 1.2 appended the context of a statement to nq_query_begin_event and
  * nq_query_end_event: database, user, application, and the W3C trace context
  * (trace_id, span_id: the bytes of the traceparent's hex fields, trace_id[0]
- * first). Both structs ended at an 8-byte boundary and the appended fields
- * are 72 bytes of naturally aligned fields, so no padding appears (begin: 64
- * -> 136 bytes, end: 128 -> 200). An engine of ABI 1.1 sends neither: each
- * reads as empty / all zero, "not given"; the plugin counts such a statement
+ * first); nq_query_end_event also gained the engine's monotonic time of the
+ * end (timestamp_ns), which dates the statement's exemplar. Both structs ended
+ * at an 8-byte boundary and the appended fields are naturally aligned, so no
+ * padding appears (begin: 64 -> 136 bytes, end: 128 -> 208). An engine of ABI
+ * 1.1 sends none of them: each reads as empty / all zero, "not given"; the plugin counts such a statement
  * under database="" (and user="", application=""), so that the per-database
  * sums equal the totals. Only query events carry a trace context: exemplars
- * are planned on query durations and digests only; lock waits and WebSocket
+ * are on query durations and digests only; lock waits and WebSocket
  * messages can be tied to a trace by query_id / connection_id, and a later
  * minor may still append a trace context to them.
  */
@@ -270,6 +271,7 @@ typedef struct nq_query_end_event {
   nq_str application;   /* client application name; empty: not given */
   uint8_t trace_id[16]; /* W3C trace-id of the request served; all zero: none */
   uint8_t span_id[8];   /* W3C parent-id (span) of that request; all zero: none */
+  uint64_t timestamp_ns; /* engine monotonic clock when it ended; 0: not given */
 } nq_query_end_event;
 
 typedef struct nq_query_queue_event {

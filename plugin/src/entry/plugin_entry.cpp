@@ -70,7 +70,12 @@ struct nq_plugin_instance {
   // One scrape; its duration is observed for the next one to report.
   std::string render_metrics(ExpositionFormat format) {
     const auto began = std::chrono::steady_clock::now();
-    std::string body = render(store.collect(identity).metrics(), format);
+    // The engine's clock is read on this scrape thread (services are for
+    // the plugin's own threads): it dates the exemplars.
+    const ScrapeClock clock{unix_time_now(), services.monotonic_ns != nullptr
+                                                 ? services.monotonic_ns(services.engine_context)
+                                                 : 0};
+    std::string body = render(store.collect(identity, clock).metrics(), format);
     const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now() - began);
     store.observe(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_scrape_duration_seconds, 0,
@@ -82,7 +87,7 @@ struct nq_plugin_instance {
     if (adopted_socket >= 0) ::close(adopted_socket);
   }
 
-  const nq_engine_services& services;
+  const nq_engine_services services;  // a copy: an older engine's is read into a local
   Settings settings;
   std::shared_ptr<spdlog::logger> log;
   MetricStore store;

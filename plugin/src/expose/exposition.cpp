@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <span>
 
 #include "expose/protobuf_exposition.hpp"
 
@@ -60,14 +61,29 @@ void append_escaped(std::string& out, std::string_view text, bool escape_quote) 
   }
 }
 
+void append_hex(std::string& out, std::span<const uint8_t> bytes) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (const uint8_t b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0xf];
+  }
+}
+
+bool any_byte(std::span<const uint8_t> bytes) {
+  return std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; });
+}
+
 class FamilyWriter {
  public:
+  // `exemplars` as CollectedMetrics::exemplars of the family (OpenMetrics
+  // only; empty for text 0.0.4).
   FamilyWriter(std::string& out, ExpositionFormat format, const prometheus::MetricFamily& family,
-               double created)
+               double created, std::span<const Exemplar> exemplars)
       : out_(out),
         openmetrics_(format == ExpositionFormat::openmetrics),
         family_(family),
-        created_(created) {}
+        created_(created),
+        exemplars_(openmetrics_ ? exemplars : std::span<const Exemplar>{}) {}
 
   void write() {
     const bool counter = family_.type == prometheus::MetricType::Counter;
@@ -82,7 +98,7 @@ class FamilyWriter {
     out_ += ' ';
     out_ += type_name();
     out_ += '\n';
-    for (const prometheus::ClientMetric& m : family_.metric) write_metric(name, m);
+    for (size_t j = 0; j < family_.metric.size(); ++j) write_metric(name, j);
   }
 
  private:
@@ -99,24 +115,32 @@ class FamilyWriter {
     }
   }
 
-  void write_metric(std::string_view name, const prometheus::ClientMetric& m) {
+  // The exemplar at `index` of the family's exemplars, if it has one.
+  const Exemplar* exemplar(size_t index) const {
+    return index < exemplars_.size() && exemplars_[index].present ? &exemplars_[index] : nullptr;
+  }
+
+  void write_metric(std::string_view name, size_t j) {
+    const prometheus::ClientMetric& m = family_.metric[j];
     labels_.clear();
     for (const Label& l : m.label) append_label(labels_, l);
     switch (family_.type) {
       case prometheus::MetricType::Counter:
-        sample(name, openmetrics_ ? "_total" : "", labels_, m.counter.value);
+        sample(name, openmetrics_ ? "_total" : "", labels_, m.counter.value, exemplar(j));
         write_created(name);
         break;
       case prometheus::MetricType::Gauge:
         sample(name, "", labels_, m.gauge.value);
         break;
       case prometheus::MetricType::Histogram:
-        for (const auto& bucket : m.histogram.bucket) {
+        for (size_t b = 0; b < m.histogram.bucket.size(); ++b) {
+          const auto& bucket = m.histogram.bucket[b];
           bucket_labels_ = labels_;
           bucket_labels_ += labels_.empty() ? "{le=\"" : ",le=\"";
           append_number(bucket_labels_, bucket.upper_bound);
           bucket_labels_ += '"';
-          sample(name, "_bucket", bucket_labels_, static_cast<double>(bucket.cumulative_count));
+          sample(name, "_bucket", bucket_labels_, static_cast<double>(bucket.cumulative_count),
+                 exemplar(j * m.histogram.bucket.size() + b));
         }
         sample(name, "_count", labels_, static_cast<double>(m.histogram.sample_count));
         sample(name, "_sum", labels_, m.histogram.sample_sum);
@@ -141,7 +165,7 @@ class FamilyWriter {
   }
 
   void sample(std::string_view name, std::string_view suffix, std::string_view label_block,
-              double value) {
+              double value, const Exemplar* exemplar = nullptr) {
     out_ += name;
     out_ += suffix;
     if (!label_block.empty()) {
@@ -154,13 +178,32 @@ class FamilyWriter {
     } else {
       append_number(out_, value);
     }
+    if (exemplar != nullptr) append_exemplar(*exemplar);
     out_ += '\n';
+  }
+
+  // ` # {trace_id="…",span_id="…"} value timestamp`: 63 characters of label
+  // names and values, within OpenMetrics' 128.
+  void append_exemplar(const Exemplar& e) {
+    out_ += " # {trace_id=\"";
+    append_hex(out_, e.trace_id);
+    if (any_byte(e.span_id)) {
+      out_ += "\",span_id=\"";
+      append_hex(out_, e.span_id);
+    }
+    out_ += "\"} ";
+    append_number(out_, e.value);
+    if (!std::isnan(e.timestamp_seconds)) {
+      out_ += ' ';
+      append_number(out_, e.timestamp_seconds);
+    }
   }
 
   std::string& out_;
   bool openmetrics_;
   const prometheus::MetricFamily& family_;
   double created_;
+  std::span<const Exemplar> exemplars_;
   std::string labels_;         // the current series' label block, without "}"
   std::string bucket_labels_;  // the same with le="..."
 };
@@ -179,7 +222,9 @@ std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     const double created =
         i < metrics.created_seconds.size() ? metrics.created_seconds[i] : std::nan("");
-    FamilyWriter(out, format, metrics.families[i], created).write();
+    const std::span<const Exemplar> exemplars =
+        i < metrics.exemplars.size() ? std::span(metrics.exemplars[i]) : std::span<const Exemplar>{};
+    FamilyWriter(out, format, metrics.families[i], created, exemplars).write();
   }
   if (format == ExpositionFormat::openmetrics) out += "# EOF\n";
   return out;

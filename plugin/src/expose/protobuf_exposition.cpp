@@ -1,6 +1,9 @@
 #include "expose/protobuf_exposition.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -13,9 +16,7 @@ namespace {
 using namespace protowire;
 
 // Field numbers of client_model 0.3.0's metrics.proto (package
-// io.prometheus.client), for the fields this writer sets. Exemplars
-// (Counter 2, Bucket 3) go into the encoders below when the store has them.
-// Native histograms: positive buckets only (durations are never negative);
+// io.prometheus.client), for the fields this writer sets. Native histograms: positive buckets only (durations are never negative);
 // the float variants (4, 8, 11, 14) and negative buckets (9-11) are unused.
 namespace family_field {
 constexpr uint32_t name = 1, help = 2, type = 3, metric = 4;
@@ -27,6 +28,7 @@ namespace label_field {
 constexpr uint32_t name = 1, value = 2;
 }
 constexpr uint32_t kValueField = 1;  // Counter.value, Gauge.value, Untyped.value
+constexpr uint32_t kCounterExemplarField = 2;
 namespace histogram_field {
 constexpr uint32_t sample_count = 1, sample_sum = 2, bucket = 3;
 // sint32, double, uint64, repeated BucketSpan, repeated sint64 (packed here;
@@ -38,7 +40,13 @@ namespace span_field {
 constexpr uint32_t offset = 1, length = 2;  // sint32, uint32
 }
 namespace bucket_field {
-constexpr uint32_t cumulative_count = 1, upper_bound = 2;
+constexpr uint32_t cumulative_count = 1, upper_bound = 2, exemplar = 3;
+}
+namespace exemplar_field {
+constexpr uint32_t label = 1, value = 2, timestamp = 3;
+}
+namespace timestamp_field {  // google.protobuf.Timestamp
+constexpr uint32_t seconds = 1, nanos = 2;
 }
 
 // enum MetricType of metrics.proto.
@@ -110,13 +118,56 @@ class WriteSink {
 };
 
 template <typename Sink>
-void encode_histogram(Sink& sink, const prometheus::ClientMetric::Histogram& histogram) {
+void encode_label(Sink& sink, uint32_t field, std::string_view name, std::string_view value) {
+  sink.message(field, [&](auto& l) {
+    l.text(label_field::name, name);
+    l.text(label_field::value, value);
+  });
+}
+
+// Bytes as lower-case hex, as the W3C traceparent writes them.
+template <size_t N>
+std::string_view hex(const uint8_t (&bytes)[N], char (&out)[2 * N]) {
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (size_t i = 0; i < N; ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return {out, 2 * N};
+}
+
+template <typename Sink>
+void encode_exemplar(Sink& sink, uint32_t field, const Exemplar& e) {
+  sink.message(field, [&](auto& x) {
+    char trace[32], span[16];
+    encode_label(x, exemplar_field::label, "trace_id", hex(e.trace_id, trace));
+    if (std::any_of(std::begin(e.span_id), std::end(e.span_id), [](uint8_t b) { return b != 0; })) {
+      encode_label(x, exemplar_field::label, "span_id", hex(e.span_id, span));
+    }
+    x.real(exemplar_field::value, e.value);
+    if (std::isnan(e.timestamp_seconds)) return;
+    const double seconds = std::floor(e.timestamp_seconds);
+    x.message(exemplar_field::timestamp, [&](auto& t) {
+      t.uint(timestamp_field::seconds, static_cast<uint64_t>(seconds));
+      t.uint(timestamp_field::nanos,
+             static_cast<uint64_t>(std::llround((e.timestamp_seconds - seconds) * 1e9) % 1000000000));
+    });
+  });
+}
+
+// `exemplars`: one per bucket (+Inf last), or none.
+template <typename Sink>
+void encode_histogram(Sink& sink, const prometheus::ClientMetric::Histogram& histogram,
+                      std::span<const Exemplar> exemplars) {
   sink.uint(histogram_field::sample_count, histogram.sample_count);
   sink.real(histogram_field::sample_sum, histogram.sample_sum);
-  for (const auto& bucket : histogram.bucket) {
+  for (size_t i = 0; i < histogram.bucket.size(); ++i) {
     sink.message(histogram_field::bucket, [&](auto& b) {
-      b.uint(bucket_field::cumulative_count, bucket.cumulative_count);
-      b.real(bucket_field::upper_bound, bucket.upper_bound);
+      b.uint(bucket_field::cumulative_count, histogram.bucket[i].cumulative_count);
+      b.real(bucket_field::upper_bound, histogram.bucket[i].upper_bound);
+      if (i < exemplars.size() && exemplars[i].present) {
+        encode_exemplar(b, bucket_field::exemplar, exemplars[i]);
+      }
     });
   }
 }
@@ -150,25 +201,26 @@ void encode_native(Sink& sink, const NativeHistogram& native) {
   });
 }
 
+// `exemplars`: the series' exemplars (CollectedMetrics::exemplars), or none.
 template <typename Sink>
 void encode_metric(Sink& sink, prometheus::MetricType type, const prometheus::ClientMetric& m,
-                   const NativeHistogram* native) {
-  for (const auto& label : m.label) {
-    sink.message(metric_field::label, [&](auto& l) {
-      l.text(label_field::name, label.name);
-      l.text(label_field::value, label.value);
-    });
-  }
+                   const NativeHistogram* native, std::span<const Exemplar> exemplars) {
+  for (const auto& label : m.label) encode_label(sink, metric_field::label, label.name, label.value);
   switch (type) {
     case prometheus::MetricType::Counter:
-      sink.message(metric_field::counter, [&](auto& c) { c.real(kValueField, m.counter.value); });
+      sink.message(metric_field::counter, [&](auto& c) {
+        c.real(kValueField, m.counter.value);
+        if (!exemplars.empty() && exemplars[0].present) {
+          encode_exemplar(c, kCounterExemplarField, exemplars[0]);
+        }
+      });
       break;
     case prometheus::MetricType::Gauge:
       sink.message(metric_field::gauge, [&](auto& g) { g.real(kValueField, m.gauge.value); });
       break;
     case prometheus::MetricType::Histogram:
       sink.message(metric_field::histogram, [&](auto& h) {
-        encode_histogram(h, m.histogram);
+        encode_histogram(h, m.histogram, exemplars);
         if (native != nullptr) encode_native(h, *native);
       });
       break;
@@ -190,36 +242,45 @@ uint64_t proto_type(prometheus::MetricType type) {
   }
 }
 
-// `native` is empty or holds the native buckets of each series.
+// `native` is empty or holds the native buckets of each series; `exemplars`
+// as CollectedMetrics::exemplars of the family.
 template <typename Sink>
 void encode_family(Sink& sink, const prometheus::MetricFamily& family,
-                   std::span<const NativeHistogram> native) {
+                   std::span<const NativeHistogram> native, std::span<const Exemplar> exemplars) {
   sink.text(family_field::name, family.name);
   sink.text(family_field::help, family.help);
   sink.uint(family_field::type, proto_type(family.type));
   for (size_t i = 0; i < family.metric.size(); ++i) {
     const NativeHistogram* n = i < native.size() ? &native[i] : nullptr;
+    const size_t per_series = family.type == prometheus::MetricType::Histogram
+                                  ? family.metric[i].histogram.bucket.size()
+                                  : 1;
+    const std::span<const Exemplar> own =
+        (i + 1) * per_series <= exemplars.size() ? exemplars.subspan(i * per_series, per_series)
+                                                 : std::span<const Exemplar>{};
     sink.message(family_field::metric,
-                 [&](auto& s) { encode_metric(s, family.type, family.metric[i], n); });
+                 [&](auto& s) { encode_metric(s, family.type, family.metric[i], n, own); });
   }
 }
 
-std::span<const NativeHistogram> native_of(const CollectedMetrics& metrics, size_t family) {
-  if (family >= metrics.native.size()) return {};
-  return metrics.native[family];
+template <typename T>
+std::span<const T> of_family(const std::vector<std::vector<T>>& all, size_t family) {
+  if (family >= all.size()) return {};
+  return all[family];
 }
 
 }  // namespace
 
 void append_protobuf_family(std::string& out, const prometheus::MetricFamily& family,
-                            std::span<const NativeHistogram> native) {
+                            std::span<const NativeHistogram> native,
+                            std::span<const Exemplar> exemplars) {
   SizeSink size;
-  encode_family(size, family, native);
+  encode_family(size, family, native, exemplars);
   const size_t start = out.size();
   out.resize(start + varint_size(size.size()) + size.size());
   WriteSink sink(out.data() + start);
   sink.length_prefix(size.size());
-  encode_family(sink, family, native);
+  encode_family(sink, family, native, exemplars);
 }
 
 std::string render_protobuf(const CollectedMetrics& metrics) {
@@ -230,7 +291,8 @@ std::string render_protobuf(const CollectedMetrics& metrics) {
   size_t total = 0;
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     SizeSink size;
-    encode_family(size, metrics.families[i], native_of(metrics, i));
+    encode_family(size, metrics.families[i], of_family(metrics.native, i),
+                  of_family(metrics.exemplars, i));
     sizes.push_back(size.size());
     total += varint_size(size.size()) + size.size();
   }
@@ -238,7 +300,8 @@ std::string render_protobuf(const CollectedMetrics& metrics) {
   WriteSink sink(out.data());
   for (size_t i = 0; i < sizes.size(); ++i) {
     sink.length_prefix(sizes[i]);
-    encode_family(sink, metrics.families[i], native_of(metrics, i));
+    encode_family(sink, metrics.families[i], of_family(metrics.native, i),
+                  of_family(metrics.exemplars, i));
   }
   return out;
 }

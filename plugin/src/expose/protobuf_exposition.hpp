@@ -16,9 +16,11 @@
 namespace nq::metrics {
 
 // Appends `family` to `out`: its length as a varint, then the message.
-// `native`: empty, or the native buckets of each of its series.
+// `native`: empty, or the native buckets of each of its series; `exemplars`:
+// empty, or as CollectedMetrics::exemplars of the family.
 void append_protobuf_family(std::string& out, const prometheus::MetricFamily& family,
-                            std::span<const NativeHistogram> native = {});
+                            std::span<const NativeHistogram> native = {},
+                            std::span<const Exemplar> exemplars = {});
 
 // Every family of `metrics`, in order.
 std::string render_protobuf(const CollectedMetrics& metrics);

@@ -124,7 +124,11 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   const uint32_t status = query_status_index(e.status);
   store_.add(slot, F::active_queries, 0, -1);
   store_.count(slot, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
-  store_.observe(slot, F::query_duration_seconds, type, e.duration_ns);
+  const uint32_t bucket = store_.observe(slot, F::query_duration_seconds, type, e.duration_ns);
+  // A traced statement becomes the exemplar of its bucket and of its digest.
+  const bool traced = is_traced(e.trace_id);
+  const TraceContext trace{e.trace_id, e.span_id, e.timestamp_ns};
+  if (traced) store_.record_exemplar(F::query_duration_seconds, type, bucket, trace, e.duration_ns);
   if (e.duration_ns >= options_.slow_query_ns) store_.count(slot, F::slow_queries_total, type);
   store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
   store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
@@ -140,7 +144,7 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   }
   // Who ran it. A statement without a database, user or application (an
   // engine of ABI 1.1) counts under the empty value, so that each breakdown
-  // sums to the totals. (e.trace_id / e.span_id: for exemplars, not recorded yet.)
+  // sums to the totals.
   const uint32_t database =
       context_slot(slot, F::database_queries_total, F::database_query_duration_seconds, e.database);
   store_.count(slot, F::database_queries_total, status, 1, database);
@@ -167,6 +171,11 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
     store_.count(slot, F::query_digest_calls_total, 0, 1, digest);
     store_.count(slot, F::query_digest_duration_seconds_total, 0, e.duration_ns, digest);
     store_.count(slot, F::query_digest_rows_examined_total, 0, e.rows_examined, digest);
+    if (traced) {
+      store_.record_exemplar(F::query_digest_calls_total, 0, 0, trace, 1, digest);
+      store_.record_exemplar(F::query_digest_duration_seconds_total, 0, 0, trace, e.duration_ns,
+                             digest);
+    }
   }
 }
 

@@ -28,10 +28,25 @@ struct NativeHistogram {
   std::vector<uint64_t> count;
 };
 
+// The latest traced event of a bucket (or counter series): its trace
+// context, its value in the family's unit and when it happened (Unix
+// seconds, NaN when the engine did not say).
+struct Exemplar {
+  bool present = false;
+  uint8_t trace_id[16] = {};
+  uint8_t span_id[8] = {};  // all zero: none given
+  double value = 0;
+  double timestamp_seconds = 0;
+};
+
+// exemplars[i] of families[i] (empty when it has none): for series j, the
+// exemplar of bucket b at j * (buckets + 1) + b (+Inf last), or of a
+// counter at j. Only OpenMetrics and protobuf expose them.
 struct CollectedMetrics {
   std::vector<prometheus::MetricFamily> families;
   std::vector<double> created_seconds;
   std::vector<std::vector<NativeHistogram>> native = {};
+  std::vector<std::vector<Exemplar>> exemplars = {};
 };
 
 }  // namespace nq::metrics

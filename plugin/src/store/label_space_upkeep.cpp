@@ -26,6 +26,10 @@ bool records_events_with_labels(const FamilyDef& def, LabelSpaceId space) {
 void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
   const Layout& l = layout(id);
   std::vector<uint64_t>& other = other_[static_cast<size_t>(id)];
+  // The slot's next value must not show this one's traces.
+  for (uint32_t e = 0; e < l.fixed_series * l.exemplars_per_series; ++e) {
+    exemplars_->clear(exemplar_cell(l, label_slot, 0) + e);
+  }
   for (uint32_t s = 0; s < l.fixed_series; ++s) {
     for (uint32_t c = 0; c < l.cells_per_series; ++c) {
       const uint32_t at = cell(l, label_slot, s) + c;

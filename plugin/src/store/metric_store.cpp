@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 
@@ -93,7 +94,8 @@ MetricStore::MetricStore(const StoreOptions& options)
           tables_[static_cast<size_t>(space.id)]->slot_count(), 0.0);
     }
   }
-  uint32_t fixed_total = 0, labeled_total = 0, context_total = 0, sampled_total = 0;
+  uint32_t fixed_total = 0, labeled_total = 0, context_total = 0, sampled_total = 0,
+           exemplar_total = 0;
   for (const FamilyDef& def : catalogue()) {
     overflow_index_[static_cast<size_t>(def.id)] = overflow_family_index(def.id);
     Layout& l = layouts_[static_cast<size_t>(def.id)];
@@ -131,7 +133,14 @@ MetricStore::MetricStore(const StoreOptions& options)
       families_by_space_[static_cast<size_t>(def.space)].push_back(def.id);
       other_[static_cast<size_t>(def.id)].assign(size_t{l.fixed_series} * l.cells_per_series, 0);
     }
+    if (has_exemplars(def.id)) {
+      const uint32_t blocks = def.space == LabelSpaceId::none ? 1 : labels(def.space).slot_count() + 1;
+      l.exemplar_first = exemplar_total;
+      l.exemplars_per_series = def.type == MetricType::histogram ? l.bucket_count + 1 : 1;
+      exemplar_total += blocks * l.fixed_series * l.exemplars_per_series;
+    }
   }
+  exemplars_ = std::make_unique<ExemplarCells>(exemplar_total);
   fixed_cells_ = std::make_unique<CellArena>(fixed_total, options.exclusive_slots);
   labeled_cells_ = std::make_unique<CellArena>(labeled_total, 0);
   context_cells_ = std::make_unique<CellArena>(context_total, options.exclusive_slots);
@@ -146,8 +155,8 @@ MetricStore::MetricStore(const StoreOptions& options)
   }
 }
 
-void MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-                          uint32_t label_slot) noexcept {
+uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series,
+                              uint64_t value_ns, uint32_t label_slot) noexcept {
   const Layout& l = layout(id);
   const uint64_t* end = l.bounds_ns + l.bucket_count;
   // Prometheus buckets are inclusive: the first bound >= the value.
@@ -157,6 +166,7 @@ void MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uin
   l.arena->add(slot, base + bucket, 1);
   l.arena->add(slot, base + l.bucket_count + 1, value_ns);
   if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
+  return bucket;
 }
 
 uint32_t MetricStore::native_cell(const Layout& l, uint64_t value_ns) const noexcept {
@@ -202,7 +212,8 @@ void MetricStore::set(FamilyId id, uint32_t series, double value) noexcept {
 
 size_t MetricStore::memory_bytes() const noexcept {
   size_t bytes = fixed_cells_->memory_bytes() + labeled_cells_->memory_bytes() +
-                 context_cells_->memory_bytes() + context_baseline_.capacity() * sizeof(uint64_t);
+                 context_cells_->memory_bytes() + context_baseline_.capacity() * sizeof(uint64_t) +
+                 exemplars_->memory_bytes();
   for (const auto& table : tables_) {
     if (table) bytes += table->memory_bytes();
   }
@@ -215,13 +226,15 @@ uint64_t MetricStore::exposed(const Layout& l, uint32_t label_slot, uint32_t ser
   return l.thread_rows ? l.arena->sum(at) - context_baseline_[at] : l.arena->sum(at);
 }
 
-MetricStore::Collected MetricStore::collect(const PluginIdentity& identity) {
+MetricStore::Collected MetricStore::collect(const PluginIdentity& identity,
+                                            const ScrapeClock& clock) {
   std::unique_lock lock(scrape_mutex_);
-  collect_into(snapshot_, identity);
+  collect_into(snapshot_, identity, clock);
   return Collected(std::move(lock), snapshot_);
 }
 
-void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity& identity) {
+void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity& identity,
+                               const ScrapeClock& clock) {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     LiveValues& values = live_[static_cast<size_t>(space.id)];
@@ -229,7 +242,7 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
     if (exporting_) continue;  // slots keep their values until the hand-over is done
     if (evict_coldest(space.id, values.view())) scan_space(space.id, values);
   }
-  const ScrapeContext context{identity, read_process_sample()};
+  const ScrapeContext context{identity, clock, read_process_sample()};
   auto& families = collected.families;
   collected.created_seconds.clear();
   size_t count = 0, series_family = 0;
@@ -239,9 +252,10 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
     if (count == families.size()) families.emplace_back();
     if (def.id == FamilyId::plugin_series) series_family = count;
     if (collected.native.size() < count + 1) collected.native.resize(count + 1);
+    if (collected.exemplars.size() < count + 1) collected.exemplars.resize(count + 1);
     prometheus::MetricFamily& family = families[count];
     collect_family(def, context, live_[static_cast<size_t>(def.space)].view(), family,
-                   collected.native[count]);
+                   collected.native[count], collected.exemplars[count]);
     ++count;
     // Series of engine-valued labels may change hands (eviction), so only the
     // fixed series have a well-defined start.
@@ -255,12 +269,14 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
   }
   families.resize(count);
   collected.native.resize(count);
+  collected.exemplars.resize(count);
   families[series_family].metric[0].gauge.value = static_cast<double>(series);
 }
 
 void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& context,
                                  std::span<const LiveValue> live, prometheus::MetricFamily& out,
-                                 std::vector<NativeHistogram>& native) const {
+                                 std::vector<NativeHistogram>& native,
+                                 std::vector<Exemplar>& exemplars) const {
   out.name.assign(def.name);
   out.help.assign(def.help);
   out.type = exposed_type(def.type);
@@ -339,6 +355,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
       }
       break;
     case Source::events:
+      exemplars.clear();
       for_each_event_series(def, live, [&](const LiveValue* value, uint32_t s, auto&& cells) {
         auto& m = next(value_labels + def.labels.size());
         if (value != nullptr) {
@@ -348,6 +365,12 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         }
         set_fixed_labels(def, s, m.label.data() + value_labels);
         fill(m, cells);
+        if (l.exemplars_per_series != 0) {
+          const uint32_t none = def.space == LabelSpaceId::none ? 0 : labels_const(def.space).overflow_slot();
+          collect_exemplars(def, context.clock,
+                            value != nullptr ? std::span(value->slots) : std::span(&none, 1), s,
+                            exemplars);
+        }
         if (l.native_cells == 0) return;
         if (native.size() < count) native.resize(count);
         fill_native(l, cells, native[count - 1]);
@@ -356,6 +379,34 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
   }
   out.metric.resize(count);
   native.resize(l.native_cells != 0 ? count : 0);
+}
+
+void MetricStore::collect_exemplars(const FamilyDef& def, const ScrapeClock& clock,
+                                    std::span<const uint32_t> label_slots, uint32_t series,
+                                    std::vector<Exemplar>& out) const {
+  const Layout& l = layout(def.id);
+  for (uint32_t b = 0; b < l.exemplars_per_series; ++b) {
+    Exemplar& e = out.emplace_back();
+    ExemplarRecord r;
+    for (const uint32_t slot : label_slots) {
+      if (exemplars_->read(exemplar_cell(l, slot, series) + b, r)) {
+        e.present = true;
+        break;
+      }
+    }
+    if (!e.present) continue;
+    std::memcpy(e.trace_id, r.trace_id, sizeof e.trace_id);
+    std::memcpy(e.span_id, r.span_id, sizeof e.span_id);
+    e.value = static_cast<double>(r.value) / def.unit_divisor;
+    // The engine's time of the event, carried over to the Unix clock by the
+    // two clocks read at this scrape.
+    e.timestamp_seconds =
+        r.timestamp_ns == 0 || clock.engine_ns == 0
+            ? std::nan("")
+            : clock.unix_seconds -
+                  static_cast<double>(clock.engine_ns - std::min(r.timestamp_ns, clock.engine_ns)) /
+                      kNanosecondsPerSecond;
+  }
 }
 
 }  // namespace nq::metrics

@@ -9,7 +9,8 @@
 // (recorded on every statement: database, user, application) live in an arena
 // with thread rows too, and a slot's values are folded by remembering what its
 // cells held (a baseline) instead of taking them. Sampled gauges keep the last
-// value.
+// value. The families of kExemplarFamilies also keep, per bucket (or counter
+// series), the latest traced event in ExemplarCells.
 //
 // Thread-safety: count(), add(), observe(), set() and the label tables are
 // used from engine threads concurrently; they are wait-free or lock-free,
@@ -40,6 +41,7 @@
 #include "catalogue/metric_catalogue.hpp"
 #include "store/cell_arena.hpp"
 #include "store/collected_metrics.hpp"
+#include "store/exemplar_cells.hpp"
 #include "store/label_table.hpp"
 #include "store/native_histogram.hpp"
 #include "store/process_metrics.hpp"
@@ -54,6 +56,13 @@ struct PluginIdentity {
   std::string build_id;
   double start_time_seconds = 0;
   double counters_since_seconds = 0;  // when the counters started from zero
+};
+
+// The clocks at a scrape, to date exemplars: the Unix time, and the engine's
+// monotonic clock (0: the engine has none, and exemplars go undated).
+struct ScrapeClock {
+  double unix_seconds = 0;
+  uint64_t engine_ns = 0;
 };
 
 class MetricStore {
@@ -74,8 +83,16 @@ class MetricStore {
            uint32_t label_slot = 0) noexcept {
     count(slot, id, series, static_cast<uint64_t>(delta), label_slot);
   }
-  void observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-               uint32_t label_slot = 0) noexcept;
+  // Returns the classic bucket the value went to (bucket_count: +Inf).
+  uint32_t observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                   uint32_t label_slot = 0) noexcept;
+  // Makes a traced event the exemplar of a bucket (counters: 0) of a series
+  // of a family in kExemplarFamilies; `value` in the family's recorded unit.
+  void record_exemplar(FamilyId id, uint32_t series, uint32_t bucket, const TraceContext& trace,
+                       uint64_t value, uint32_t label_slot = 0) noexcept {
+    const Layout& l = layout(id);
+    exemplars_->record(exemplar_cell(l, label_slot, series) + bucket, trace, value);
+  }
   void set(FamilyId id, uint32_t series, double value) noexcept;
   // Counts an event of `id` whose engine-valued labels went to __other__.
   void count_overflow(nq_thread_slot slot, FamilyId id) noexcept {
@@ -103,7 +120,7 @@ class MetricStore {
     std::unique_lock<std::mutex> lock_;
     const CollectedMetrics& metrics_;
   };
-  Collected collect(const PluginIdentity& identity);
+  Collected collect(const PluginIdentity& identity, const ScrapeClock& clock = {});
 
   size_t memory_bytes() const noexcept;
 
@@ -133,15 +150,22 @@ class MetricStore {
     uint32_t native_cells = 0;  // 0: none
     int32_t native_low = 0;
     int32_t native_high = 0;
+    // Exemplar cells (kExemplarFamilies only): buckets + 1 per series, or 1.
+    uint32_t exemplar_first = 0;
+    uint32_t exemplars_per_series = 0;  // 0: none
   };
 
   const Layout& layout(FamilyId id) const noexcept { return layouts_[static_cast<size_t>(id)]; }
   static uint32_t cell(const Layout& l, uint32_t label_slot, uint32_t series) noexcept {
     return l.first_cell + (label_slot * l.fixed_series + series) * l.cells_per_series;
   }
+  static uint32_t exemplar_cell(const Layout& l, uint32_t label_slot, uint32_t series) noexcept {
+    return l.exemplar_first + (label_slot * l.fixed_series + series) * l.exemplars_per_series;
+  }
 
   struct ScrapeContext {
     const PluginIdentity& identity;
+    ScrapeClock clock;
     std::optional<ProcessSample> process;
   };
   struct LiveValue {
@@ -164,7 +188,8 @@ class MetricStore {
   void scan_space(LabelSpaceId space, LiveValues& live);
   // True when it evicted values.
   bool evict_coldest(LabelSpaceId space, std::span<const LiveValue> live);
-  void collect_into(CollectedMetrics& collected, const PluginIdentity& identity);
+  void collect_into(CollectedMetrics& collected, const PluginIdentity& identity,
+                    const ScrapeClock& clock);
   // Calls visit(value, fixed_series, cells) for every series of an events
   // family: `value` is the engine-valued label value, nullptr for the fixed
   // series of a family without one and for "__other__"; cells(c) reads cell c.
@@ -174,7 +199,13 @@ class MetricStore {
   // Refills `out` (the family's model from the previous scrape, or empty).
   void collect_family(const FamilyDef& def, const ScrapeContext& context,
                       std::span<const LiveValue> live, prometheus::MetricFamily& out,
-                      std::vector<NativeHistogram>& native) const;
+                      std::vector<NativeHistogram>& native,
+                      std::vector<Exemplar>& exemplars) const;
+  // Appends the exemplars of a series whose label slots are `label_slots`
+  // (per bucket, the first slot's that holds one).
+  void collect_exemplars(const FamilyDef& def, const ScrapeClock& clock,
+                         std::span<const uint32_t> label_slots, uint32_t series,
+                         std::vector<Exemplar>& out) const;
   // Fills `out` from the native cells of a series (`cells` as in visit).
   template <typename Cells>
   void fill_native(const Layout& l, Cells&& cells, NativeHistogram& out) const;
@@ -196,6 +227,7 @@ class MetricStore {
   std::unique_ptr<CellArena> labeled_cells_;          // one shared row
   std::unique_ptr<CellArena> context_cells_;          // thread rows, engine-valued labels
   std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
+  std::unique_ptr<ExemplarCells> exemplars_;
 
   bool import_records(std::string_view state, bool apply, std::string& error);
 
