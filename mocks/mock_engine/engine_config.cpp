@@ -36,12 +36,20 @@ constexpr KeySpec kKnownKeys[] = {
     {"workload.users", Kind::integer},
     {"workload.applications", Kind::integer},
     {"workload.traced_share", Kind::number},
+    {"workload.trace_log", Kind::string},
 };
 
 using nq::kLogLevelNames;
 using nq::kQueryTypeNames;
 
 // Text form of a settings value: strings verbatim, arrays comma-separated.
+// A path of the config file, relative to the file's directory.
+std::string beside_config(const std::string& config_file, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = std::filesystem::path(config_file).parent_path() / p;
+  return p.lexically_normal().string();
+}
+
 std::string setting_text(const toml::node& node) {
   if (const auto* s = node.as_string()) return s->get();
   if (const auto* a = node.as_array()) {
@@ -99,9 +107,7 @@ bool read_plugin(const Reader& r, const toml::table& root, EngineConfig& config,
     return r.fail(metrics->source(), "plugins.metrics.path",
                   "missing: the path of libnq_metrics.so", error);
   }
-  std::filesystem::path p(path->get());
-  if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
-  plugin.path = p.lexically_normal().string();
+  plugin.path = beside_config(r.file(), path->get());
   if (const auto* settings = (*metrics)["settings"].as_table()) {
     flatten_settings(*settings, "", plugin.settings);
   }
@@ -151,6 +157,9 @@ bool read_workload(const Reader& r, const toml::table& root, WorkloadConfig& wor
     const auto value = r.number_in(*share, "workload.traced_share", 0, 1, error);
     if (!value) return false;
     workload.traced_share = *value;
+  }
+  if (const auto* log = w["trace_log"].as_string()) {
+    workload.trace_log = beside_config(r.file(), log->get());
   }
   if (const auto* faults = w["faults"].as_array()) {
     const auto set = r.faults(*faults, "workload.faults", error);

@@ -35,6 +35,8 @@ struct WorkloadConfig {
   uint32_t users = 4;
   uint32_t applications = 3;
   double traced_share = 0.1;  // statements sent with a random W3C trace and span id
+  // A file each traced statement is appended to (trace_log.hpp); empty: none.
+  std::string trace_log;
 };
 
 struct EngineConfig {

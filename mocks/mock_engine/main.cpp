@@ -198,8 +198,9 @@ std::string describe_workload(const nq::mock::WorkloadConfig& w) {
 // plugin meanwhile. False when SIGINT or SIGTERM stopped it.
 bool run_workload(nq_host* host, const nq::mock::WorkloadConfig& config, uint64_t seed,
                   std::optional<Clock::time_point> until, const sigset_t& signals,
-                  const Options& options, EngineServices& services) {
-  nq::mock::Workload workload(config, host, seed);
+                  const Options& options, EngineServices& services,
+                  nq::mock::TraceLog* trace_log) {
+  nq::mock::Workload workload(config, host, seed, trace_log);
   nq::mock::BackgroundActivity background(host, seed, config.faults);
   workload.start();
   background.start();
@@ -261,6 +262,16 @@ int main(int argc, char** argv) {
     }
   }
 
+  nq::mock::TraceLog trace_log;
+  nq::mock::TraceLog* trace_log_or_none = nullptr;
+  if (!config.workload.trace_log.empty()) {
+    if (!trace_log.open(config.workload.trace_log, error)) {
+      std::fprintf(stderr, "nq-mock-engine: %s\n", error.c_str());
+      return 2;
+    }
+    trace_log_or_none = &trace_log;
+  }
+
   // Signals are taken by sigtimedwait in this thread only; workers inherit the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -310,7 +321,8 @@ int main(int argc, char** argv) {
       if (phase.reload) reload_plugin(host, *options, services, "scenario");
       const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(phase.seconds));
-      if (!run_workload(host, phase.workload, seed + i, until, signals, *options, services)) break;
+      if (!run_workload(host, phase.workload, seed + i, until, signals, *options, services,
+                        trace_log_or_none)) break;
     }
     services.log(NQ_LOG_INFO, "scenario " + scenario->file + " done");
   } else {
@@ -319,7 +331,8 @@ int main(int argc, char** argv) {
       until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(*options->duration_s));
     }
-    if (run_workload(host, config.workload, seed, until, signals, *options, services) && until) {
+    if (run_workload(host, config.workload, seed, until, signals, *options, services,
+                     trace_log_or_none) && until) {
       services.log(NQ_LOG_INFO, "duration reached, stopping");
     }
   }

@@ -48,6 +48,10 @@ constexpr std::array<std::string_view, 3> kErrorTypes = {"constraint_violation",
 constexpr auto kMaxSimulatedWait = std::chrono::milliseconds(20);
 constexpr double kSlowTail = 0.01;  // share of statements that are 200 times slower
 
+bool is_traced(const uint8_t (&trace_id)[16]) {
+  return std::any_of(std::begin(trace_id), std::end(trace_id), [](uint8_t b) { return b != 0; });
+}
+
 // A stable fingerprint of a normalized statement (FNV-1a, 64 bits, hex).
 std::string digest_of(std::string_view statement) {
   uint64_t h = 1469598103934665603ull;
@@ -95,8 +99,9 @@ class NamePicker {
 
 }  // namespace
 
-Workload::Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed)
-    : config_(config), host_(host), seed_(seed) {}
+Workload::Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed,
+                   TraceLog* trace_log)
+    : config_(config), host_(host), seed_(seed), trace_log_(trace_log) {}
 
 void Workload::start() {
   for (uint32_t i = 0; i < config_.threads; ++i)
@@ -210,6 +215,9 @@ void Workload::run_worker(uint32_t index) {
       end.error_type = nq::to_nq_str(kErrorTypes[rng() % kErrorTypes.size()]);
     }
     nq_host_query_end(host_, &end);
+    if (trace_log_ != nullptr && is_traced(end.trace_id)) {
+      trace_log_->append(end.trace_id, end.span_id, type, end.duration_ns);
+    }
     issued_[type].fetch_add(1, std::memory_order_relaxed);
 
     if (!running) return;

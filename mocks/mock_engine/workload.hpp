@@ -15,13 +15,16 @@
 #include <vector>
 
 #include "engine_config.hpp"
+#include "trace_log.hpp"
 #include "nq/nq_host.h"
 
 namespace nq::mock {
 
 class Workload {
  public:
-  Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed);
+  // `trace_log`: where traced statements are written, or nullptr.
+  Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed,
+           TraceLog* trace_log = nullptr);
   ~Workload() { stop(); }
   Workload(const Workload&) = delete;
   Workload& operator=(const Workload&) = delete;
@@ -40,6 +43,7 @@ class Workload {
   const WorkloadConfig config_;
   nq_host* const host_;
   const uint64_t seed_;
+  TraceLog* const trace_log_;
   std::vector<std::thread> workers_;
   std::array<std::atomic<uint64_t>, NQ_QUERY_TYPE_COUNT> issued_{};
   std::mutex mutex_;

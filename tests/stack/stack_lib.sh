@@ -39,7 +39,8 @@ wait_for() {
 
 # Starts nq-mock-engine ($engine) with the plugin ($plugin, absolute) listening
 # on a free port, and sets $target to its host:port. Extra arguments go to the
-# engine (e.g. --fault NAME). Usage: start_mock_engine NAME [ARGS...]
+# engine (e.g. --fault NAME); $mock_engine_workload, when set, is more TOML
+# lines of its [workload]. Usage: start_mock_engine NAME [ARGS...]
 start_mock_engine() {
   local name=$1; shift
   cat >"$work/$name.toml" <<TOML
@@ -52,6 +53,7 @@ listen = "127.0.0.1:0"
 [workload]
 threads = 2
 queries_per_second = 200
+${mock_engine_workload:-}
 TOML
   "$engine" --config "$work/$name.toml" "$@" >/dev/null 2>"$work/$name.log" &
   pids+=($!)
