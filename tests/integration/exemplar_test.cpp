@@ -144,6 +144,7 @@ TEST_F(Exemplars, AnUntracedStatementLeavesNone) {
 
 TEST_F(Exemplars, TheLatestTracedStatementOfABucketWins) {
   fire_select(3ms, true, plugin_.now_ns(), 0x01);
+  plugin_.advance_clock(1s);  // a cell keeps an exemplar for 100 ms of engine time
   fire_select(4ms, true, plugin_.now_ns(), 0x02);
   fire_select(4ms, false, plugin_.now_ns());  // untraced: replaces nothing
   const std::string bucket =

@@ -10,10 +10,14 @@
 namespace nq::metrics {
 namespace {
 
-// A trace context whose every word is `key` (trace id, span id, timestamp),
-// so that a reader can tell a torn exemplar from a whole one.
+// Keys are dated this far apart: more than the age below which a cell keeps
+// its exemplar, so that every record() replaces it.
+constexpr uint64_t kNsPerKey = 200'000'000;
+
+// A trace context whose every word is `key` (trace id, span id; the timestamp
+// kNsPerKey x key), so that a reader can tell a torn exemplar from a whole one.
 struct KeyedTrace {
-  explicit KeyedTrace(uint64_t key) : timestamp(key) {
+  explicit KeyedTrace(uint64_t key) : timestamp(key * kNsPerKey) {
     std::memcpy(trace_id, &key, 8);
     std::memcpy(trace_id + 8, &key, 8);
     std::memcpy(span_id, &key, 8);
@@ -30,7 +34,7 @@ uint64_t key_of(const ExemplarRecord& r) {
   std::memcpy(words, r.trace_id, 16);
   std::memcpy(words + 2, r.span_id, 8);
   const bool whole = words[0] == words[1] && words[1] == words[2] && words[2] == r.value &&
-                     r.value == r.timestamp_ns;
+                     r.value * kNsPerKey == r.timestamp_ns;
   return whole ? words[0] : 0;
 }
 
@@ -47,6 +51,23 @@ TEST(ExemplarCells, ACellHoldsTheLatestRecordUntilCleared) {
   cells.clear(2);
   EXPECT_FALSE(cells.read(2, r));
   EXPECT_EQ(cells.memory_bytes(), 4 * 64u);
+}
+
+TEST(ExemplarCells, AnExemplarYoungerThan100msStaysUnlessUndated) {
+  ExemplarCells cells(1);
+  const uint8_t first[16] = {1}, second[16] = {2}, span[8] = {};
+  ExemplarRecord r;
+  cells.record(0, {first, span, 1'000'000'000}, 1);
+  cells.record(0, {second, span, 1'050'000'000}, 2);  // 50 ms later: kept out
+  ASSERT_TRUE(cells.read(0, r));
+  EXPECT_EQ(r.value, 1u);
+  cells.record(0, {second, span, 1'100'000'000}, 3);  // 100 ms later: replaces
+  ASSERT_TRUE(cells.read(0, r));
+  EXPECT_EQ(r.value, 3u);
+  cells.record(0, {first, span, 0}, 4);  // undated: always replaces
+  ASSERT_TRUE(cells.read(0, r));
+  EXPECT_EQ(r.value, 4u);
+  EXPECT_EQ(r.trace_id[0], 1);
 }
 
 TEST(ExemplarCells, ReadersNeverSeeATornExemplarWhileThreadsRecord) {

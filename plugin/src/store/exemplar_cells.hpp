@@ -1,12 +1,14 @@
-// The latest exemplar of each exemplar cell: a histogram bucket of a series,
+// A recent exemplar of each exemplar cell: a histogram bucket of a series,
 // or a counter series, of the families that carry exemplars (a traced
 // statement's trace context, its value and the engine's time of it).
 //
 // Each cell is a seqlock on its own cache line. A writer claims the cell by
 // moving its sequence from even to odd with one compare-and-swap and gives up
 // when another writer holds it (an exemplar is a sample: dropping one of two
-// simultaneous ones loses nothing that was counted), writes the words with
-// relaxed stores, and releases it with the next even sequence. A reader
+// simultaneous ones loses nothing that was counted), or when the cell holds an
+// exemplar dated less than 100 ms (engine time) before the new one. It writes
+// the words with relaxed stores and releases the cell with the next even
+// sequence. A reader
 // retries a few times while the sequence is odd or changed under it.
 //
 // Thread-safety: record() is lock-free, allocation-free and system-call-free
@@ -50,6 +52,14 @@ class ExemplarCells {
 
   void record(uint32_t cell, const TraceContext& trace, uint64_t value) noexcept {
     Cell& c = slots_[cell];
+    // A dated exemplar younger than kMinAgeToReplaceNs stays: the cell's line
+    // is then only read, and threads that trace every statement do not
+    // contend for it (a scrape keeps one exemplar per series anyway).
+    if (trace.timestamp_ns != 0 &&
+        trace.timestamp_ns - c.words[kTimestamp].load(std::memory_order_relaxed) <
+            kMinAgeToReplaceNs) {
+      return;
+    }
     uint64_t seq = c.seq.load(std::memory_order_relaxed);
     if ((seq & 1) != 0 ||
         !c.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_relaxed)) {
@@ -60,7 +70,7 @@ class ExemplarCells {
     std::memcpy(words, trace.trace_id, 16);
     std::memcpy(words + 2, trace.span_id, 8);
     words[3] = value;
-    words[4] = trace.timestamp_ns;
+    words[kTimestamp] = trace.timestamp_ns;
     for (size_t i = 0; i < kWords; ++i) c.words[i].store(words[i], std::memory_order_relaxed);
     c.seq.store(seq + 2, std::memory_order_release);
   }
@@ -80,7 +90,7 @@ class ExemplarCells {
       std::memcpy(out.trace_id, words, 16);
       std::memcpy(out.span_id, words + 2, 8);
       out.value = words[3];
-      out.timestamp_ns = words[4];
+      out.timestamp_ns = words[kTimestamp];
       return true;
     }
     return false;
@@ -98,6 +108,8 @@ class ExemplarCells {
 
  private:
   static constexpr size_t kWords = 5;  // trace id (2), span id, value, timestamp
+  static constexpr size_t kTimestamp = 4;
+  static constexpr uint64_t kMinAgeToReplaceNs = 100'000'000;  // 100 ms
   static constexpr int kReadAttempts = 4;
   struct alignas(64) Cell {
     std::atomic<uint64_t> seq{0};
