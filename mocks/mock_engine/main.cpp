@@ -198,8 +198,7 @@ std::string describe_workload(const nq::mock::WorkloadConfig& w) {
 // plugin meanwhile. False when SIGINT or SIGTERM stopped it.
 bool run_workload(nq_host* host, const nq::mock::WorkloadConfig& config, uint64_t seed,
                   std::optional<Clock::time_point> until, const sigset_t& signals,
-                  const Options& options, EngineServices& services,
-                  nq::mock::TraceLog* trace_log) {
+                  const Options& options, EngineServices& services, nq::mock::TraceLog* trace_log) {
   nq::mock::Workload workload(config, host, seed, trace_log);
   nq::mock::BackgroundActivity background(host, seed, config.faults);
   workload.start();
@@ -322,7 +321,8 @@ int main(int argc, char** argv) {
       const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(phase.seconds));
       if (!run_workload(host, phase.workload, seed + i, until, signals, *options, services,
-                        trace_log_or_none)) break;
+                        trace_log_or_none))
+        break;
     }
     services.log(NQ_LOG_INFO, "scenario " + scenario->file + " done");
   } else {
@@ -332,7 +332,8 @@ int main(int argc, char** argv) {
                                  std::chrono::duration<double>(*options->duration_s));
     }
     if (run_workload(host, config.workload, seed, until, signals, *options, services,
-                     trace_log_or_none) && until) {
+                     trace_log_or_none) &&
+        until) {
       services.log(NQ_LOG_INFO, "duration reached, stopping");
     }
   }

@@ -99,8 +99,7 @@ class NamePicker {
 
 }  // namespace
 
-Workload::Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed,
-                   TraceLog* trace_log)
+Workload::Workload(const WorkloadConfig& config, nq_host* host, uint64_t seed, TraceLog* trace_log)
     : config_(config), host_(host), seed_(seed), trace_log_(trace_log) {}
 
 void Workload::start() {

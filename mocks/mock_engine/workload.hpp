@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "engine_config.hpp"
-#include "trace_log.hpp"
 #include "nq/nq_host.h"
+#include "trace_log.hpp"
 
 namespace nq::mock {
 

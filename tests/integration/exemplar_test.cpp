@@ -52,8 +52,7 @@ std::string line_of(const std::string& exposition, const std::string& series) {
 }
 
 double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 class Exemplars : public ::testing::Test {
@@ -102,10 +101,10 @@ TEST_F(Exemplars, ATracedStatementIsTheExemplarOfItsBucketAndOfItsDigest) {
   const double scraped_at = unix_now();
   const std::string body = scrape_as(plugin_.port(), kOpenMetrics);
 
-  const std::string bucket =
-      line_of(body, R"(neuroquantum_query_duration_seconds_bucket{query_type="select",le="0.005"})");
-  const std::string prefix = std::string(" # {trace_id=\"") + kTraceHex + "\",span_id=\"" +
-                             kSpanHex + "\"} 0.003 ";
+  const std::string bucket = line_of(
+      body, R"(neuroquantum_query_duration_seconds_bucket{query_type="select",le="0.005"})");
+  const std::string prefix =
+      std::string(" # {trace_id=\"") + kTraceHex + "\",span_id=\"" + kSpanHex + "\"} 0.003 ";
   const size_t at = bucket.find(prefix);
   ASSERT_NE(at, std::string::npos) << bucket;
   const double timestamp = std::strtod(bucket.c_str() + at + prefix.size(), nullptr);
@@ -117,13 +116,12 @@ TEST_F(Exemplars, ATracedStatementIsTheExemplarOfItsBucketAndOfItsDigest) {
           .find(" # "),
       std::string::npos);
 
-  const std::string calls = line_of(
-      body, R"(neuroquantum_query_digest_calls_total{database="shop",digest="d1"})");
+  const std::string calls =
+      line_of(body, R"(neuroquantum_query_digest_calls_total{database="shop",digest="d1"})");
   EXPECT_NE(calls.find(std::string(" # {trace_id=\"") + kTraceHex), std::string::npos) << calls;
   EXPECT_NE(calls.find("\"} 1 "), std::string::npos) << calls;
   const std::string seconds = line_of(
-      body,
-      R"(neuroquantum_query_digest_duration_seconds_total{database="shop",digest="d1"})");
+      body, R"(neuroquantum_query_digest_duration_seconds_total{database="shop",digest="d1"})");
   EXPECT_NE(seconds.find("\"} 0.003 "), std::string::npos) << seconds;
   std::cout << bucket << "\n" << calls << "\n";
 }

@@ -225,12 +225,11 @@ NQ_ABI_LABELLED_LIST(nq_log_level, NQ_LOG_LEVEL_LIST, NQ_LOG_LEVEL_COUNT)
  * end (timestamp_ns), which dates the statement's exemplar. Both structs ended
  * at an 8-byte boundary and the appended fields are naturally aligned, so no
  * padding appears (begin: 64 -> 136 bytes, end: 128 -> 208). An engine of ABI
- * 1.1 sends none of them: each reads as empty / all zero, "not given"; the plugin counts such a statement
- * under database="" (and user="", application=""), so that the per-database
- * sums equal the totals. Only query events carry a trace context: exemplars
- * are on query durations and digests only; lock waits and WebSocket
- * messages can be tied to a trace by query_id / connection_id, and a later
- * minor may still append a trace context to them.
+ * 1.1 sends none of them: each reads as empty / all zero, "not given"; the plugin counts such a
+ * statement under database="" (and user="", application=""), so that the per-database sums equal
+ * the totals. Only query events carry a trace context: exemplars are on query durations and digests
+ * only; lock waits and WebSocket messages can be tied to a trace by query_id / connection_id, and a
+ * later minor may still append a trace context to them.
  */
 typedef struct nq_query_begin_event {
   uint32_t struct_size;
@@ -266,11 +265,11 @@ typedef struct nq_query_end_event {
   nq_str digest;     /* same fingerprint as at begin; may be empty */
   nq_str error_type; /* short token when status is NQ_QUERY_ERROR; else empty */
   /* ABI 1.2+: the same values as at begin */
-  nq_str database;      /* database the statement ran in; empty: not given */
-  nq_str user;          /* user that ran it; empty: not given */
-  nq_str application;   /* client application name; empty: not given */
-  uint8_t trace_id[16]; /* W3C trace-id of the request served; all zero: none */
-  uint8_t span_id[8];   /* W3C parent-id (span) of that request; all zero: none */
+  nq_str database;       /* database the statement ran in; empty: not given */
+  nq_str user;           /* user that ran it; empty: not given */
+  nq_str application;    /* client application name; empty: not given */
+  uint8_t trace_id[16];  /* W3C trace-id of the request served; all zero: none */
+  uint8_t span_id[8];    /* W3C parent-id (span) of that request; all zero: none */
   uint64_t timestamp_ns; /* engine monotonic clock when it ended; 0: not given */
 } nq_query_end_event;
 

@@ -125,8 +125,8 @@ inline constexpr std::string_view kOverflowLabelValue = "__other__";
 // The families that carry exemplars: the latest traced statement of each
 // duration bucket and of each (database, digest) pair (README, "Exemplars").
 inline constexpr FamilyId kExemplarFamilies[] = {FamilyId::query_duration_seconds,
-                                                  FamilyId::query_digest_calls_total,
-                                                  FamilyId::query_digest_duration_seconds_total};
+                                                 FamilyId::query_digest_calls_total,
+                                                 FamilyId::query_digest_duration_seconds_total};
 constexpr bool has_exemplars(FamilyId id) {
   for (const FamilyId f : kExemplarFamilies) {
     if (f == id) return true;

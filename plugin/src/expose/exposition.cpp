@@ -222,8 +222,9 @@ std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     const double created =
         i < metrics.created_seconds.size() ? metrics.created_seconds[i] : std::nan("");
-    const std::span<const Exemplar> exemplars =
-        i < metrics.exemplars.size() ? std::span(metrics.exemplars[i]) : std::span<const Exemplar>{};
+    const std::span<const Exemplar> exemplars = i < metrics.exemplars.size()
+                                                    ? std::span(metrics.exemplars[i])
+                                                    : std::span<const Exemplar>{};
     FamilyWriter(out, format, metrics.families[i], created, exemplars).write();
   }
   if (format == ExpositionFormat::openmetrics) out += "# EOF\n";

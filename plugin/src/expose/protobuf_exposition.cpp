@@ -16,8 +16,9 @@ namespace {
 using namespace protowire;
 
 // Field numbers of client_model 0.3.0's metrics.proto (package
-// io.prometheus.client), for the fields this writer sets. Native histograms: positive buckets only (durations are never negative);
-// the float variants (4, 8, 11, 14) and negative buckets (9-11) are unused.
+// io.prometheus.client), for the fields this writer sets. Native histograms: positive buckets only
+// (durations are never negative); the float variants (4, 8, 11, 14) and negative buckets (9-11) are
+// unused.
 namespace family_field {
 constexpr uint32_t name = 1, help = 2, type = 3, metric = 4;
 }
@@ -149,8 +150,9 @@ void encode_exemplar(Sink& sink, uint32_t field, const Exemplar& e) {
     const double seconds = std::floor(e.timestamp_seconds);
     x.message(exemplar_field::timestamp, [&](auto& t) {
       t.uint(timestamp_field::seconds, static_cast<uint64_t>(seconds));
-      t.uint(timestamp_field::nanos,
-             static_cast<uint64_t>(std::llround((e.timestamp_seconds - seconds) * 1e9) % 1000000000));
+      t.uint(
+          timestamp_field::nanos,
+          static_cast<uint64_t>(std::llround((e.timestamp_seconds - seconds) * 1e9) % 1000000000));
     });
   });
 }
@@ -205,7 +207,8 @@ void encode_native(Sink& sink, const NativeHistogram& native) {
 template <typename Sink>
 void encode_metric(Sink& sink, prometheus::MetricType type, const prometheus::ClientMetric& m,
                    const NativeHistogram* native, std::span<const Exemplar> exemplars) {
-  for (const auto& label : m.label) encode_label(sink, metric_field::label, label.name, label.value);
+  for (const auto& label : m.label)
+    encode_label(sink, metric_field::label, label.name, label.value);
   switch (type) {
     case prometheus::MetricType::Counter:
       sink.message(metric_field::counter, [&](auto& c) {
@@ -255,9 +258,9 @@ void encode_family(Sink& sink, const prometheus::MetricFamily& family,
     const size_t per_series = family.type == prometheus::MetricType::Histogram
                                   ? family.metric[i].histogram.bucket.size()
                                   : 1;
-    const std::span<const Exemplar> own =
-        (i + 1) * per_series <= exemplars.size() ? exemplars.subspan(i * per_series, per_series)
-                                                 : std::span<const Exemplar>{};
+    const std::span<const Exemplar> own = (i + 1) * per_series <= exemplars.size()
+                                              ? exemplars.subspan(i * per_series, per_series)
+                                              : std::span<const Exemplar>{};
     sink.message(family_field::metric,
                  [&](auto& s) { encode_metric(s, family.type, family.metric[i], n, own); });
   }

@@ -61,8 +61,7 @@ class ExemplarCells {
       return;
     }
     uint64_t seq = c.seq.load(std::memory_order_relaxed);
-    if ((seq & 1) != 0 ||
-        !c.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_relaxed)) {
+    if ((seq & 1) != 0 || !c.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_relaxed)) {
       return;  // another writer holds the cell
     }
     std::atomic_thread_fence(std::memory_order_release);

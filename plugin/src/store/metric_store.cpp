@@ -134,7 +134,8 @@ MetricStore::MetricStore(const StoreOptions& options)
       other_[static_cast<size_t>(def.id)].assign(size_t{l.fixed_series} * l.cells_per_series, 0);
     }
     if (has_exemplars(def.id)) {
-      const uint32_t blocks = def.space == LabelSpaceId::none ? 1 : labels(def.space).slot_count() + 1;
+      const uint32_t blocks =
+          def.space == LabelSpaceId::none ? 1 : labels(def.space).slot_count() + 1;
       l.exemplar_first = exemplar_total;
       l.exemplars_per_series = def.type == MetricType::histogram ? l.bucket_count + 1 : 1;
       exemplar_total += blocks * l.fixed_series * l.exemplars_per_series;
@@ -155,8 +156,8 @@ MetricStore::MetricStore(const StoreOptions& options)
   }
 }
 
-uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series,
-                              uint64_t value_ns, uint32_t label_slot) noexcept {
+uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                              uint32_t label_slot) noexcept {
   const Layout& l = layout(id);
   const uint64_t* end = l.bounds_ns + l.bucket_count;
   // Prometheus buckets are inclusive: the first bound >= the value.
@@ -366,7 +367,8 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         set_fixed_labels(def, s, m.label.data() + value_labels);
         fill(m, cells);
         if (l.exemplars_per_series != 0) {
-          const uint32_t none = def.space == LabelSpaceId::none ? 0 : labels_const(def.space).overflow_slot();
+          const uint32_t none =
+              def.space == LabelSpaceId::none ? 0 : labels_const(def.space).overflow_slot();
           collect_exemplars(def, context.clock,
                             value != nullptr ? std::span(value->slots) : std::span(&none, 1), s,
                             exemplars);

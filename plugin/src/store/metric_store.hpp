@@ -199,8 +199,7 @@ class MetricStore {
   // Refills `out` (the family's model from the previous scrape, or empty).
   void collect_family(const FamilyDef& def, const ScrapeContext& context,
                       std::span<const LiveValue> live, prometheus::MetricFamily& out,
-                      std::vector<NativeHistogram>& native,
-                      std::vector<Exemplar>& exemplars) const;
+                      std::vector<NativeHistogram>& native, std::vector<Exemplar>& exemplars) const;
   // Appends the exemplars of a series whose label slots are `label_slots`
   // (per bucket, the first slot's that holds one).
   void collect_exemplars(const FamilyDef& def, const ScrapeClock& clock,
