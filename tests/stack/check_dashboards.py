@@ -9,8 +9,9 @@ Standard library only. Exit status 0 only if every check passes.
 
 Structure of each dashboard (DIR/*.json):
   * the uids the stack promises, with their panel counts: neuroquantum-overview
-    11, neuroquantum-queries 12, neuroquantum-websocket 12 (row panels are not
-    counted; panels inside collapsed rows are);
+    12, neuroquantum-queries 13, neuroquantum-websocket 13 (row panels are not
+    counted; panels inside collapsed rows are). Each has one panel on the
+    native-histogram form (`classic or native`, see below);
   * schemaVersion 38 (Grafana 10), refresh "10s";
   * the variables `datasource` (type datasource, query prometheus), `job`
     (label_values(neuroquantum_build_info, job)) and `instance`
@@ -25,6 +26,14 @@ Structure of each dashboard (DIR/*.json):
     instance=~"$instance" matchers, and every range is a Grafana interval
     variable ($__rate_interval, $__range, $__interval), never a fixed window.
 
+Native histograms: the dashboards and recording rules query the duration
+families that may be native histograms as `classic or native` (e.g.
+histogram_quantile(q, sum by (le) (rate(X_bucket[..]))) or
+histogram_quantile(q, sum(rate(X[..])))), so that the same checks pass
+whether Prometheus stores the classic series (no native-histograms feature
+flag, or the plugin's native_histograms off) or only the native histogram
+(feature flag and native_histograms on).
+
 Queries: every target of every panel, with the Grafana variables substituted
 ($job -> --job, $instance -> --instance (".*", what "All" sends), $database
 -> ".*" ("All" of the queries dashboard),
@@ -34,13 +43,17 @@ ${var:format} forms too; $datasource is not used in expressions), runs as an
 instant query (/api/v1/query). A PromQL error is ERROR; a result with no
 sample, or whose samples are all NaN (a quantile or ratio over no traffic,
 which Grafana shows as "NaN"/"No data"), is EMPTY. Each panel prints
-ok / EMPTY / ERROR, then "panels verified non-empty: N/35".
+ok / EMPTY / ERROR, then "panels verified non-empty: N/38".
+
+Recording rules: every `record:` of the --rules files is queried by its name
+and must have a sample that is not NaN (Prometheus must have evaluated the
+rules, as the stack tests do every second).
 
 With --catalogue (the output of `nq-metrics-reference --series-names`):
 every metric name used by the dashboards (targets and variable queries) and by
 the `expr` fields of the --rules files must be a series of the catalogue. A
-histogram is listed by its NAME_count series and stands for NAME_bucket and
-NAME_sum as well; `up` and Prometheus's other scrape series are allowed.
+histogram is listed by its NAME_count series and stands for NAME_bucket,
+NAME_sum and NAME (its native histogram) as well; `up` and Prometheus's other scrape series are allowed.
 Names with ':' are recording rules: they must be defined (`record:`) in one of
 the --rules files, wherever they are used (checked with or without
 --catalogue). The rules files are read with a minimal YAML reader: `expr:`
@@ -56,7 +69,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-PANELS = {"neuroquantum-overview": 11, "neuroquantum-queries": 12, "neuroquantum-websocket": 12}
+PANELS = {"neuroquantum-overview": 12, "neuroquantum-queries": 13, "neuroquantum-websocket": 13}
 SCHEMA_VERSION = 38
 REFRESH = "10s"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -442,6 +455,17 @@ def main():
                 used_where.setdefault(metric, path)
     for name in sorted(n for n in used | rule_used if ":" in n and n not in recorded):
         problems.append(f"{name} (used by {used_where[name]}): recording rule defined in no --rules file")
+    with_data = 0
+    for name in sorted(recorded):
+        data, error = prometheus_get(a.prometheus, "/api/v1/query", {"query": name})
+        if error or not has_data(data):
+            print(f"{'ERROR' if error else 'EMPTY':<6} recording rule {name}")
+            problems.append(f"recording rule {name}: {error or 'no sample (or only NaN)'}")
+        else:
+            print(f"ok     recording rule {name}")
+            with_data += 1
+    if recorded:
+        print(f"recording rules with data: {with_data}/{len(recorded)}")
 
     if a.catalogue:
         catalogue = set(pathlib.Path(a.catalogue).read_text().split())
@@ -449,7 +473,7 @@ def main():
 
         def known(n):
             base = re.sub(r"_(bucket|sum|count)$", "", n)
-            return n in catalogue or n in SCRAPE_SERIES or (base != n and base in histograms)
+            return n in catalogue or n in SCRAPE_SERIES or base in histograms
         names = {n for n in used | rule_used if ":" not in n}
         unknown = sorted(n for n in names if not known(n))
         for name in unknown:
