@@ -24,7 +24,12 @@ Structure of each dashboard (DIR/*.json):
     that show no query data (text, news, dashlist) are exempt;
   * every metric selector of every target has job="$job" and
     instance=~"$instance" matchers, and every range is a Grafana interval
-    variable ($__rate_interval, $__range, $__interval), never a fixed window.
+    variable ($__rate_interval, $__range, $__interval), never a fixed window;
+  * every target that queries a family the plugin writes exemplars on
+    (neuroquantum_query_duration_seconds, its _bucket series,
+    neuroquantum_query_digest_calls_total,
+    neuroquantum_query_digest_duration_seconds_total) sets "exemplar": true,
+    so that Grafana shows them and links them to their traces.
 
 Native histograms: the dashboards and recording rules query the duration
 families that may be native histograms as `classic or native` (e.g.
@@ -79,6 +84,10 @@ NO_DATA_PANELS = {"text", "news", "dashlist"}
 INTERVALS = {"__rate_interval": "1m", "__range": "5m", "__range_s": "300", "__range_ms": "300000",
              "__interval": "15s", "__interval_ms": "15000"}
 RANGE_VARIABLES = {"__rate_interval", "__range", "__interval"}
+# Series the plugin writes exemplars on (trace_id, span_id): a target querying
+# one must set "exemplar": true.
+EXEMPLAR_SERIES = {"neuroquantum_query_duration_seconds", "neuroquantum_query_duration_seconds_bucket",
+                   "neuroquantum_query_digest_calls_total", "neuroquantum_query_digest_duration_seconds_total"}
 # Series Prometheus adds to every scrape.
 SCRAPE_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                  "scrape_samples_post_metric_relabeling", "scrape_series_added"}
@@ -426,6 +435,9 @@ def main():
                 for metric in metric_names(expr):
                     used.add(metric)
                     used_where.setdefault(metric, title)
+                exemplars = sorted(metric_names(expr) & EXEMPLAR_SERIES)
+                if exemplars and t.get("exemplar") is not True:
+                    problems.append(f'{where}: queries {", ".join(exemplars)} (exemplars) without "exemplar": true')
                 query, unknown = substitute(expr, values)
                 if unknown:
                     failures.append(("ERROR", f"{ref}: unknown variables {unknown}"))
