@@ -103,6 +103,8 @@ prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
 pids+=($!)
 
 # 3. Prometheus with this directory's config and rules; targets of this run.
+#    It keeps the plugin's exemplars (trace and span ids of statements), as in
+#    docker-compose.yml.
 cp "$here/prometheus.yml" "$dir/prometheus.yml"
 cp "$here"/rules/*.yml "$dir/rules/"
 printf -- "- targets: ['127.0.0.1:%s']\n  labels:\n    service: neuroquantumdb\n" \
@@ -113,6 +115,7 @@ printf -- "- targets: ['127.0.0.1:%s']\n" "$alertmanager_port" >"$dir/targets/al
 prometheus --config.file="$dir/prometheus.yml" \
   --storage.tsdb.path="$dir/prometheus-data" --storage.tsdb.retention.time=30d \
   --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle \
+  --enable-feature=exemplar-storage \
   2>"$dir/prometheus.log" &
 pids+=($!)
 

@@ -6,6 +6,9 @@
 # Usage: alerts_end_to_end_test.sh MOCK_ENGINE PLUGIN MONITORING_STACK_DIR
 # NQ_STACK_PROMETHEUS_FLAGS: more Prometheus flags, e.g.
 # --enable-feature=native-histograms (Prometheus then scrapes protobuf).
+# NQ_STACK_PLUGIN_SETTINGS: more plugin settings (stack_lib.sh), e.g.
+# 'native_histograms = "true"'. Every mode also checks that the recording rule
+# on statement latency (classic or native histogram) has data.
 set -euo pipefail
 engine=$1 plugin=$(realpath "$2") stack=$(cd "$3" && pwd)
 source "$(dirname "$0")/stack_lib.sh"
@@ -112,4 +115,16 @@ print(" ".join(a["labels"]["alertname"] for a in json.load(sys.stdin)["data"]["a
                if a["labels"].get("instance") == sys.argv[1]))' "$healthy_target")
 [ -z "$healthy_alerts" ] || fail "the default workload fires alerts: $healthy_alerts"
 echo "ok: no alert on the engine running the default workload"
+p99=$(curl -fsS --get "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode \
+  "query=neuroquantum:query_duration_seconds:p99_5m{instance=\"$healthy_target\"}")
+grep -q '"value":\[[0-9.]*,"[0-9]' <<<"$p99" || fail "neuroquantum:query_duration_seconds:p99_5m has no value: $p99"
+if [[ ${NQ_STACK_PROMETHEUS_FLAGS:-} == *native-histograms* &&
+      ${NQ_STACK_PLUGIN_SETTINGS:-} =~ native_histograms\ *=\ *\"true\" ]]; then
+  curl -fsS --get "http://127.0.0.1:$prom_port/api/v1/query" \
+    --data-urlencode "query=neuroquantum_query_duration_seconds{instance=\"$healthy_target\"}" |
+    grep -q '"histogram":\[' || fail "Prometheus stores no native histogram of the plugin"
+  echo "ok: Prometheus stores the native histograms; the statement p99 rule answers from them"
+else
+  echo "ok: the statement p99 rule answers"
+fi
 echo "alerts seen end to end: ${#expected[@]} (2 critical, $((${#expected[@]} - 2)) warnings) in $(($(date +%s) - started)) s"

@@ -9,8 +9,9 @@ Standard library only. Exit status 0 only if every check passes.
 
 Structure of each dashboard (DIR/*.json):
   * the uids the stack promises, with their panel counts: neuroquantum-overview
-    11, neuroquantum-queries 12, neuroquantum-websocket 12 (row panels are not
-    counted; panels inside collapsed rows are);
+    12, neuroquantum-queries 13, neuroquantum-websocket 13 (row panels are not
+    counted; panels inside collapsed rows are). Each has one panel on the
+    native-histogram form (`classic or native`, see below);
   * schemaVersion 38 (Grafana 10), refresh "10s";
   * the variables `datasource` (type datasource, query prometheus), `job`
     (label_values(neuroquantum_build_info, job)) and `instance`
@@ -23,7 +24,20 @@ Structure of each dashboard (DIR/*.json):
     that show no query data (text, news, dashlist) are exempt;
   * every metric selector of every target has job="$job" and
     instance=~"$instance" matchers, and every range is a Grafana interval
-    variable ($__rate_interval, $__range, $__interval), never a fixed window.
+    variable ($__rate_interval, $__range, $__interval), never a fixed window;
+  * every target that queries a family the plugin writes exemplars on
+    (neuroquantum_query_duration_seconds, its _bucket series,
+    neuroquantum_query_digest_calls_total,
+    neuroquantum_query_digest_duration_seconds_total) sets "exemplar": true,
+    so that Grafana shows them and links them to their traces.
+
+Native histograms: the dashboards and recording rules query the duration
+families that may be native histograms as `classic or native` (e.g.
+histogram_quantile(q, sum by (le) (rate(X_bucket[..]))) or
+histogram_quantile(q, sum(rate(X[..])))), so that the same checks pass
+whether Prometheus stores the classic series (no native-histograms feature
+flag, or the plugin's native_histograms off) or only the native histogram
+(feature flag and native_histograms on).
 
 Queries: every target of every panel, with the Grafana variables substituted
 ($job -> --job, $instance -> --instance (".*", what "All" sends), $database
@@ -34,13 +48,17 @@ ${var:format} forms too; $datasource is not used in expressions), runs as an
 instant query (/api/v1/query). A PromQL error is ERROR; a result with no
 sample, or whose samples are all NaN (a quantile or ratio over no traffic,
 which Grafana shows as "NaN"/"No data"), is EMPTY. Each panel prints
-ok / EMPTY / ERROR, then "panels verified non-empty: N/35".
+ok / EMPTY / ERROR, then "panels verified non-empty: N/38".
+
+Recording rules: every `record:` of the --rules files is queried by its name
+and must have a sample that is not NaN (Prometheus must have evaluated the
+rules, as the stack tests do every second).
 
 With --catalogue (the output of `nq-metrics-reference --series-names`):
 every metric name used by the dashboards (targets and variable queries) and by
 the `expr` fields of the --rules files must be a series of the catalogue. A
-histogram is listed by its NAME_count series and stands for NAME_bucket and
-NAME_sum as well; `up` and Prometheus's other scrape series are allowed.
+histogram is listed by its NAME_count series and stands for NAME_bucket,
+NAME_sum and NAME (its native histogram) as well; `up` and Prometheus's other scrape series are allowed.
 Names with ':' are recording rules: they must be defined (`record:`) in one of
 the --rules files, wherever they are used (checked with or without
 --catalogue). The rules files are read with a minimal YAML reader: `expr:`
@@ -56,7 +74,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-PANELS = {"neuroquantum-overview": 11, "neuroquantum-queries": 12, "neuroquantum-websocket": 12}
+PANELS = {"neuroquantum-overview": 12, "neuroquantum-queries": 13, "neuroquantum-websocket": 13}
 SCHEMA_VERSION = 38
 REFRESH = "10s"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -66,6 +84,10 @@ NO_DATA_PANELS = {"text", "news", "dashlist"}
 INTERVALS = {"__rate_interval": "1m", "__range": "5m", "__range_s": "300", "__range_ms": "300000",
              "__interval": "15s", "__interval_ms": "15000"}
 RANGE_VARIABLES = {"__rate_interval", "__range", "__interval"}
+# Series the plugin writes exemplars on (trace_id, span_id): a target querying
+# one must set "exemplar": true.
+EXEMPLAR_SERIES = {"neuroquantum_query_duration_seconds", "neuroquantum_query_duration_seconds_bucket",
+                   "neuroquantum_query_digest_calls_total", "neuroquantum_query_digest_duration_seconds_total"}
 # Series Prometheus adds to every scrape.
 SCRAPE_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                  "scrape_samples_post_metric_relabeling", "scrape_series_added"}
@@ -413,6 +435,9 @@ def main():
                 for metric in metric_names(expr):
                     used.add(metric)
                     used_where.setdefault(metric, title)
+                exemplars = sorted(metric_names(expr) & EXEMPLAR_SERIES)
+                if exemplars and t.get("exemplar") is not True:
+                    problems.append(f'{where}: queries {", ".join(exemplars)} (exemplars) without "exemplar": true')
                 query, unknown = substitute(expr, values)
                 if unknown:
                     failures.append(("ERROR", f"{ref}: unknown variables {unknown}"))
@@ -442,6 +467,17 @@ def main():
                 used_where.setdefault(metric, path)
     for name in sorted(n for n in used | rule_used if ":" in n and n not in recorded):
         problems.append(f"{name} (used by {used_where[name]}): recording rule defined in no --rules file")
+    with_data = 0
+    for name in sorted(recorded):
+        data, error = prometheus_get(a.prometheus, "/api/v1/query", {"query": name})
+        if error or not has_data(data):
+            print(f"{'ERROR' if error else 'EMPTY':<6} recording rule {name}")
+            problems.append(f"recording rule {name}: {error or 'no sample (or only NaN)'}")
+        else:
+            print(f"ok     recording rule {name}")
+            with_data += 1
+    if recorded:
+        print(f"recording rules with data: {with_data}/{len(recorded)}")
 
     if a.catalogue:
         catalogue = set(pathlib.Path(a.catalogue).read_text().split())
@@ -449,7 +485,7 @@ def main():
 
         def known(n):
             base = re.sub(r"_(bucket|sum|count)$", "", n)
-            return n in catalogue or n in SCRAPE_SERIES or (base != n and base in histograms)
+            return n in catalogue or n in SCRAPE_SERIES or base in histograms
         names = {n for n in used | rule_used if ":" not in n}
         unknown = sorted(n for n in names if not known(n))
         for name in unknown:

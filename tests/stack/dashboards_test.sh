@@ -5,6 +5,10 @@
 # Usage: dashboards_test.sh MOCK_ENGINE PLUGIN REFERENCE_TOOL MONITORING_STACK_DIR
 # NQ_STACK_PROMETHEUS_FLAGS: more Prometheus flags, e.g.
 # --enable-feature=native-histograms (Prometheus then scrapes protobuf).
+# NQ_STACK_PLUGIN_SETTINGS: more plugin settings (stack_lib.sh), e.g.
+# 'native_histograms = "true"'. With both, Prometheus stores the native
+# histogram only of the native families (no _bucket, _count, _sum): the test
+# checks it does, so that the panels' native forms are what is verified.
 set -euo pipefail
 engine=$1 plugin=$(realpath "$2") reference=$3 stack=$(cd "$4" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +61,14 @@ scraped() {
 }
 wait_for 45 scraped || { tail -n 20 "$work/prometheus.log" >&2; fail "Prometheus did not scrape the engine $scrapes times"; }
 
+if [[ ${NQ_STACK_PROMETHEUS_FLAGS:-} == *native-histograms* &&
+      ${NQ_STACK_PLUGIN_SETTINGS:-} =~ native_histograms\ *=\ *\"true\" ]]; then
+  native=$(curl -fsS --get "$api/api/v1/query" --data-urlencode 'query=neuroquantum_query_duration_seconds')
+  grep -q '"histogram":\[' <<<"$native" || fail "Prometheus stores no native histogram: $native"
+  curl -fsS --get "$api/api/v1/query" --data-urlencode 'query=neuroquantum_query_duration_seconds_bucket' |
+    grep -q '"result":\[\]' || fail "Prometheus stores classic _bucket series beside the native histogram"
+  echo "mode: Prometheus stores the native histograms only (no _bucket, _count, _sum of the native families)"
+fi
 "$reference" --series-names >"$work/catalogue"
 python3 "$here/check_dashboards.py" --prometheus "$api" --dashboards "$stack/grafana/dashboards" \
   --catalogue "$work/catalogue" --rules "${rules[@]}"

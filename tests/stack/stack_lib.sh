@@ -39,8 +39,10 @@ wait_for() {
 
 # Starts nq-mock-engine ($engine) with the plugin ($plugin, absolute) listening
 # on a free port, and sets $target to its host:port. Extra arguments go to the
-# engine (e.g. --fault NAME); $mock_engine_workload, when set, is more TOML
-# lines of its [workload]. Usage: start_mock_engine NAME [ARGS...]
+# engine (e.g. --fault NAME). Usage: start_mock_engine NAME [ARGS...]
+# NQ_STACK_PLUGIN_SETTINGS: more lines of the plugin's settings table, e.g.
+# 'native_histograms = "true"' (several: one per line); $mock_engine_workload,
+# when set, more lines of its [workload].
 start_mock_engine() {
   local name=$1; shift
   cat >"$work/$name.toml" <<TOML
@@ -50,6 +52,7 @@ name = "$name"
 path = "$plugin"
 [plugins.metrics.settings]
 listen = "127.0.0.1:0"
+${NQ_STACK_PLUGIN_SETTINGS:-}
 [workload]
 threads = 2
 queries_per_second = 200
