@@ -8,48 +8,18 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
-#include <memory>
 #include <string>
 
 #include "expose/exposition.hpp"
+#include "filled_store.hpp"
 #include "http/negotiation.hpp"
-#include "store/metric_store.hpp"
 
 namespace {
 
 using namespace nq::metrics;
 
-// Each announced index has two counter series (scans, rows read).
-constexpr uint32_t kSeriesPerIndex = 2;
-
-// A store whose index label space holds enough live values for about `series`
-// series in all, every one of them counted.
-struct FilledStore {
-  explicit FilledStore(uint32_t series) {
-    StoreOptions options;
-    options.exclusive_slots = 4;
-    const uint32_t indexes = series / kSeriesPerIndex;
-    options.bounds[static_cast<size_t>(LabelSpaceId::indexes)] = indexes;
-    store = std::make_unique<MetricStore>(options);
-    LabelTable& table = store->labels(LabelSpaceId::indexes);
-    for (uint32_t i = 0; i < indexes; ++i) {
-      const std::string key = "table_" + std::to_string(i / 16) + '\0' + "idx_" + std::to_string(i);
-      const uint32_t slot = table.find_or_insert(key);
-      store->count(i % 4, FamilyId::index_scans_total, 0, i + 1, slot);
-      store->count(i % 4, FamilyId::index_rows_read_total, 0, 10 * i, slot);
-    }
-  }
-  std::unique_ptr<MetricStore> store;
-  PluginIdentity identity{"0.1.0", "1.0", "bench", 1.7e9, 1.7e9};
-};
-
-FilledStore& filled(uint32_t series) {
-  static FilledStore small(10'000), large(100'000);
-  return series <= 10'000 ? small : large;
-}
-
 void scrape(benchmark::State& state, ExpositionFormat format, bool gzip) {
-  FilledStore& f = filled(static_cast<uint32_t>(state.range(0)));
+  FilledStore& f = filled_store(static_cast<uint32_t>(state.range(0)));
   size_t bytes = 0, series = 0;
   for (auto _ : state) {
     std::string body;
@@ -94,7 +64,7 @@ void BM_Scrape_Plugin_ProtobufGzip(benchmark::State& s) {
 // The serializer alone: the model is collected once (the scrape lock is held
 // throughout, nothing else runs) and written out again and again.
 void serialize(benchmark::State& state, ExpositionFormat format) {
-  FilledStore& f = filled(static_cast<uint32_t>(state.range(0)));
+  FilledStore& f = filled_store(static_cast<uint32_t>(state.range(0)));
   const auto collected = f.store->collect(f.identity);
   size_t bytes = 0;
   for (auto _ : state) {

@@ -21,8 +21,11 @@ ExpositionFormat negotiate_format(std::string_view accept);
 // True when an Accept-Encoding header allows gzip (q-value above zero).
 bool accepts_gzip(std::string_view accept_encoding);
 
-// RFC 1952 gzip of `body` into `out` (zlib, fastest level: scrapes are
-// repetitive text).
+// The libdeflate level of scrape bodies: chosen by measurement against zlib
+// and libdeflate's other levels (docs/PERFORMANCE.md, "Gzip of a scrape").
+inline constexpr int kGzipLevel = 1;
+
+// RFC 1952 gzip of `body` into `out`, compressed whole (libdeflate).
 bool gzip_compress(std::string_view body, std::string& out, std::string& error);
 
 }  // namespace nq::metrics
