@@ -134,7 +134,8 @@ MetricStore::MetricStore(const StoreOptions& options)
       other_[static_cast<size_t>(def.id)].assign(size_t{l.fixed_series} * l.cells_per_series, 0);
     }
     if (has_exemplars(def.id)) {
-      const uint32_t blocks = def.space == LabelSpaceId::none ? 1 : labels(def.space).slot_count() + 1;
+      const uint32_t blocks =
+          def.space == LabelSpaceId::none ? 1 : labels(def.space).slot_count() + 1;
       l.exemplar_first = exemplar_total;
       l.exemplars_per_series = def.type == MetricType::histogram ? l.bucket_count + 1 : 1;
       exemplar_total += blocks * l.fixed_series * l.exemplars_per_series;
@@ -153,20 +154,49 @@ MetricStore::MetricStore(const StoreOptions& options)
               : l.thread_rows                 ? context_cells_.get()
                                               : labeled_cells_.get();
   }
+  // A LabelCache per space of the shared row: an entry holds, family after
+  // family, every series of one value.
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.id == LabelSpaceId::none || space.thread_rows) continue;
+    std::vector<DrainTarget>& targets = drain_targets_[static_cast<size_t>(space.id)];
+    for (const FamilyId id : families_by_space_[static_cast<size_t>(space.id)]) {
+      Layout& l = layouts_[static_cast<size_t>(id)];
+      l.cache_first = static_cast<uint32_t>(targets.size());
+      const uint32_t block = l.fixed_series * l.cells_per_series;
+      for (uint32_t c = 0; c < block; ++c) targets.push_back({l.first_cell + c, block});
+    }
+    if (targets.empty() || options.exclusive_slots == 0) continue;
+    const auto cells = static_cast<uint32_t>(targets.size());
+    caches_[static_cast<size_t>(space.id)] = std::make_unique<LabelCache>(
+        options.exclusive_slots, cells <= kNarrowCacheCells ? kCacheEntries : kWideCacheEntries,
+        cells);
+  }
 }
 
-uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series,
-                              uint64_t value_ns, uint32_t label_slot) noexcept {
+uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                              LabelRef where) noexcept {
   const Layout& l = layout(id);
   const uint64_t* end = l.bounds_ns + l.bucket_count;
   // Prometheus buckets are inclusive: the first bound >= the value.
   const auto bucket =
       static_cast<uint32_t>(std::lower_bound(l.bounds_ns, end, value_ns) - l.bounds_ns);
-  const uint32_t base = cell(l, label_slot, series);
-  l.arena->add(slot, base + bucket, 1);
-  l.arena->add(slot, base + l.bucket_count + 1, value_ns);
-  if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
+  const uint32_t base = series * l.cells_per_series;
+  add_cell(slot, l, where, base + bucket, 1);
+  add_cell(slot, l, where, base + l.bucket_count + 1, value_ns);
+  if (l.native_cells != 0) {
+    add_cell(slot, l, where, base + l.native_first + native_cell(l, value_ns), 1);
+  }
   return bucket;
+}
+
+void MetricStore::drain_cache(LabelSpaceId space) {
+  LabelCache* cache = caches_[static_cast<size_t>(space)].get();
+  if (cache == nullptr) return;
+  const std::vector<DrainTarget>& targets = drain_targets_[static_cast<size_t>(space)];
+  cache->drain([&](uint32_t label_slot, uint32_t c, uint64_t gain) {
+    labeled_cells_->add(NQ_THREAD_SLOT_SHARED, targets[c].first + label_slot * targets[c].block,
+                        gain);
+  });
 }
 
 uint32_t MetricStore::native_cell(const Layout& l, uint64_t value_ns) const noexcept {
@@ -216,6 +246,9 @@ size_t MetricStore::memory_bytes() const noexcept {
                  exemplars_->memory_bytes();
   for (const auto& table : tables_) {
     if (table) bytes += table->memory_bytes();
+  }
+  for (const auto& cache : caches_) {
+    if (cache) bytes += cache->memory_bytes();
   }
   return bytes;
 }
@@ -366,7 +399,8 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         set_fixed_labels(def, s, m.label.data() + value_labels);
         fill(m, cells);
         if (l.exemplars_per_series != 0) {
-          const uint32_t none = def.space == LabelSpaceId::none ? 0 : labels_const(def.space).overflow_slot();
+          const uint32_t none =
+              def.space == LabelSpaceId::none ? 0 : labels_const(def.space).overflow_slot();
           collect_exemplars(def, context.clock,
                             value != nullptr ? std::span(value->slots) : std::span(&none, 1), s,
                             exemplars);
