@@ -59,6 +59,10 @@ struct LabelSpaceDef {
   // Its families count in thread-owned rows (plain adds) rather than one
   // shared row (atomic adds): for spaces recorded on every statement.
   bool thread_rows;
+  // Values each exclusive thread slot's LabelCache keeps (a power of two,
+  // 0: none): found again by their raw bytes, counted in the thread's own
+  // cells (store/label_cache.hpp).
+  uint32_t thread_cache;
 };
 
 enum class FamilyId : uint32_t {
@@ -125,8 +129,8 @@ inline constexpr std::string_view kOverflowLabelValue = "__other__";
 // The families that carry exemplars: the latest traced statement of each
 // duration bucket and of each (database, digest) pair (README, "Exemplars").
 inline constexpr FamilyId kExemplarFamilies[] = {FamilyId::query_duration_seconds,
-                                                  FamilyId::query_digest_calls_total,
-                                                  FamilyId::query_digest_duration_seconds_total};
+                                                 FamilyId::query_digest_calls_total,
+                                                 FamilyId::query_digest_duration_seconds_total};
 constexpr bool has_exemplars(FamilyId id) {
   for (const FamilyId f : kExemplarFamilies) {
     if (f == id) return true;

@@ -157,7 +157,7 @@ MetricStore::MetricStore(const StoreOptions& options)
   // A LabelCache per space of the shared row: an entry holds, family after
   // family, every series of one value.
   for (const LabelSpaceDef& space : label_spaces()) {
-    if (space.id == LabelSpaceId::none || space.thread_rows) continue;
+    if (space.thread_cache == 0) continue;
     std::vector<DrainTarget>& targets = drain_targets_[static_cast<size_t>(space.id)];
     for (const FamilyId id : families_by_space_[static_cast<size_t>(space.id)]) {
       Layout& l = layouts_[static_cast<size_t>(id)];
@@ -166,10 +166,8 @@ MetricStore::MetricStore(const StoreOptions& options)
       for (uint32_t c = 0; c < block; ++c) targets.push_back({l.first_cell + c, block});
     }
     if (targets.empty() || options.exclusive_slots == 0) continue;
-    const auto cells = static_cast<uint32_t>(targets.size());
     caches_[static_cast<size_t>(space.id)] = std::make_unique<LabelCache>(
-        options.exclusive_slots, cells <= kNarrowCacheCells ? kCacheEntries : kWideCacheEntries,
-        cells);
+        options.exclusive_slots, space.thread_cache, static_cast<uint32_t>(targets.size()));
   }
 }
 

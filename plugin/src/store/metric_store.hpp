@@ -11,10 +11,10 @@
 // cells held (a baseline) instead of taking them. For the other spaces each
 // exclusive thread slot has a LabelCache: the values it sent lately, found by
 // their raw bytes, each with thread-owned cells that the scrape drains into
-// the shared row (label_cache.hpp); memory per thread slot is fixed by the
-// cache's size, not by the spaces' bounds. Sampled gauges keep the last
-// value. The families of kExemplarFamilies also keep, per bucket (or counter
-// series), the latest traced event in ExemplarCells.
+// the shared row (label_cache.hpp); its size per space (`thread cache` in
+// label_spaces.def), not the spaces' bounds, fixes its memory per thread slot. Sampled gauges keep
+// the last value. The families of kExemplarFamilies also keep, per bucket (or counter series), the
+// latest traced event in ExemplarCells.
 //
 // Thread-safety: count(), add(), observe(), set() and the label tables are
 // used from engine threads concurrently; they are wait-free or lock-free,
@@ -73,13 +73,6 @@ struct ScrapeClock {
 class MetricStore {
  public:
   static constexpr uint32_t kMaxBuckets = kMaxHistogramBuckets;
-  // Values each exclusive thread slot's LabelCache holds per label space; a
-  // space whose families need more than kNarrowCacheCells cells per value
-  // holds kWideCacheEntries.
-  static constexpr uint32_t kCacheEntries = 128;
-  static constexpr uint32_t kNarrowCacheCells = 8;
-  static constexpr uint32_t kWideCacheEntries = 32;
-
   // Where an event with engine-valued labels counts: the slot of its value
   // and, when the calling thread's LabelCache holds the value, that entry's
   // thread-owned cells (else the shared row).
