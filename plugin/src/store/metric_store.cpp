@@ -172,18 +172,25 @@ MetricStore::MetricStore(const StoreOptions& options)
 }
 
 uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-                              LabelRef where) noexcept {
+                              uint32_t label_slot) noexcept {
   const Layout& l = layout(id);
-  const uint64_t* end = l.bounds_ns + l.bucket_count;
-  // Prometheus buckets are inclusive: the first bound >= the value.
-  const auto bucket =
-      static_cast<uint32_t>(std::lower_bound(l.bounds_ns, end, value_ns) - l.bounds_ns);
-  const uint32_t base = series * l.cells_per_series;
-  add_cell(slot, l, where, base + bucket, 1);
-  add_cell(slot, l, where, base + l.bucket_count + 1, value_ns);
-  if (l.native_cells != 0) {
-    add_cell(slot, l, where, base + l.native_first + native_cell(l, value_ns), 1);
-  }
+  const uint32_t bucket = bucket_of(l, value_ns);
+  const uint32_t base = cell(l, label_slot, series);
+  l.arena->add(slot, base + bucket, 1);
+  l.arena->add(slot, base + l.bucket_count + 1, value_ns);
+  if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
+  return bucket;
+}
+
+uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                              LabelRef where) noexcept {
+  if (where.cells == nullptr) return observe(slot, id, series, value_ns, where.slot);
+  const Layout& l = layout(id);
+  const uint32_t bucket = bucket_of(l, value_ns);
+  // No native cells: only families without engine-valued labels have them.
+  std::atomic<uint64_t>* owned = where.cells + l.cache_first + series * l.cells_per_series;
+  add_owned(owned[bucket], 1);
+  add_owned(owned[l.bucket_count + 1], value_ns);
   return bucket;
 }
 

@@ -30,6 +30,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -97,14 +98,13 @@ class MetricStore {
   }
   // Returns the classic bucket the value went to (bucket_count: +Inf).
   uint32_t observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-                   uint32_t label_slot = 0) noexcept {
-    return observe(slot, id, series, value_ns, LabelRef{label_slot});
-  }
+                   uint32_t label_slot = 0) noexcept;
   // The same for a family with engine-valued labels, at `where` (label_ref()).
   void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
              LabelRef where) noexcept {
+    if (where.cells == nullptr) return count(slot, id, series, n, where.slot);
     const Layout& l = layout(id);
-    add_cell(slot, l, where, series * l.cells_per_series, n);
+    add_owned(where.cells[l.cache_first + series * l.cells_per_series], n);
   }
   void add(nq_thread_slot slot, FamilyId id, uint32_t series, int64_t delta,
            LabelRef where) noexcept {
@@ -204,16 +204,16 @@ class MetricStore {
   static uint32_t exemplar_cell(const Layout& l, uint32_t label_slot, uint32_t series) noexcept {
     return l.exemplar_first + (label_slot * l.fixed_series + series) * l.exemplars_per_series;
   }
-  // Adds n to cell c of the value's block of the family (series * cells per
-  // series + cell): in the thread's cache entry, else in the arena.
-  static void add_cell(nq_thread_slot slot, const Layout& l, LabelRef where, uint32_t c,
-                       uint64_t n) noexcept {
-    if (where.cells == nullptr) {
-      l.arena->add(slot, cell(l, where.slot, 0) + c, n);
-      return;
-    }
-    std::atomic<uint64_t>& owned = where.cells[l.cache_first + c];
-    owned.store(owned.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  // Adds to a cell of the calling thread's LabelCache entry (its owner alone
+  // writes it; release: drain() reads the entry's label after the cell).
+  static void add_owned(std::atomic<uint64_t>& cell, uint64_t n) noexcept {
+    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  }
+  // The classic bucket of a value (bucket_count: +Inf).
+  static uint32_t bucket_of(const Layout& l, uint64_t value_ns) noexcept {
+    // Prometheus buckets are inclusive: the first bound >= the value.
+    return static_cast<uint32_t>(
+        std::lower_bound(l.bounds_ns, l.bounds_ns + l.bucket_count, value_ns) - l.bounds_ns);
   }
   // Moves what the thread caches of `space` counted into the shared row.
   void drain_cache(LabelSpaceId space);
