@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "expose/exposition.hpp"
 #include "nq/testing/http_client.hpp"
@@ -291,6 +294,89 @@ TEST(MetricStore, AnEvictedDatabaseIsLookedUpAgainAndTotalsAreConserved) {
       EXPECT_EQ(*x, 1) << "x" << i << " received a's counts\n" << text;
     }
   }
+}
+
+// Lock resources count in the thread slots' label caches: a value evicted at a
+// scrape is looked up again (the table freed a slot), what its cache entry
+// counted goes to __other__ with its slot, and no newcomer in its old slot
+// receives its counts.
+TEST(MetricStore, AnEvictedLockResourceIsLookedUpAgainAndTotalsAreConserved) {
+  StoreOptions o = options(2);
+  o.bounds[static_cast<size_t>(LabelSpaceId::lock_resources)] = 2;
+  MetricStore store(o);
+  EventRecorder recorder(store, RecorderOptions{});
+  auto wait = [&](nq_thread_slot slot, std::string_view resource) {
+    nq_lock_wait_event e{};
+    e.struct_size = sizeof e;
+    e.lock_type = NQ_LOCK_SHARED;
+    e.wait_ns = 1'000'000'000;
+    e.resource = {resource.data(), resource.size()};
+    recorder.on_lock_wait_end(slot, e);
+  };
+  wait(0, "a");
+  for (int i = 0; i < 4; ++i) wait(1, "b");  // b is heavier: a is the coldest
+  wait(1, "c");                              // turned away: the table is full
+  render(store);                             // evicts a
+  const uint32_t capacity = store.labels(LabelSpaceId::lock_resources).capacity();
+  for (uint32_t i = 0; i < capacity; ++i) wait(1, "x" + std::to_string(i));  // fill a's room
+  for (int i = 0; i < 5; ++i) wait(0, "a");  // slot 0's cache remembered a's old slot
+  const std::string text = render(store);
+  EXPECT_EQ(family_sum(text, "neuroquantum_lock_resource_wait_seconds_total"),
+            1 + 4 + 1 + capacity + 5);
+  EXPECT_EQ(
+      sample_value(
+          text,
+          R"(neuroquantum_lock_resource_wait_seconds_total{resource="b",lock_type="shared"})"),
+      4);
+  for (uint32_t i = 0; i < capacity; ++i) {
+    const auto x = sample_value(text, "neuroquantum_lock_resource_wait_seconds_total{resource=\"x" +
+                                          std::to_string(i) + "\",lock_type=\"shared\"}");
+    if (x) {
+      EXPECT_EQ(*x, 1) << "x" << i << " received a's counts\n" << text;
+    }
+  }
+}
+
+// Two engine threads send lock waits on more resources than the space keeps
+// while a scraper collects (draining their caches, evicting cold values):
+// what a scrape shows never decreases, and the last one shows every wait.
+TEST(MetricStore, LabelCachesKeepTotalsExactUnderConcurrentScrapesAndEvictions) {
+  constexpr uint32_t kThreads = 2, kWaits = 20'000;
+  StoreOptions o = options(kThreads);
+  o.bounds[static_cast<size_t>(LabelSpaceId::lock_resources)] = 16;
+  MetricStore store(o);
+  EventRecorder recorder(store, RecorderOptions{});
+  std::atomic<bool> done{false};
+  std::thread scraper([&] {
+    double last = 0;
+    while (!done.load()) {
+      const double now = family_sum(render(store), "neuroquantum_lock_resource_wait_seconds_total");
+      EXPECT_GE(now, last);
+      last = now;
+    }
+  });
+  std::vector<std::thread> engine;
+  for (uint32_t t = 0; t < kThreads; ++t) {
+    engine.emplace_back([&, t] {
+      const std::string names[] = {"hot", "warm-" + std::to_string(t)};
+      for (uint32_t i = 0; i < kWaits; ++i) {
+        // Mostly two heavy values, and a long tail that keeps the top-K evicting.
+        const std::string tail = "cold-" + std::to_string((i * 13 + t) % 64);
+        const std::string& resource = i % 4 == 3 ? tail : names[i % 2];
+        nq_lock_wait_event e{};
+        e.struct_size = sizeof e;
+        e.lock_type = NQ_LOCK_EXCLUSIVE;
+        e.wait_ns = 1'000'000'000;
+        e.resource = {resource.data(), resource.size()};
+        recorder.on_lock_wait_end(t, e);
+      }
+    });
+  }
+  for (auto& thread : engine) thread.join();
+  done = true;
+  scraper.join();
+  EXPECT_EQ(family_sum(render(store), "neuroquantum_lock_resource_wait_seconds_total"),
+            double{kThreads} * kWaits);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 
 #include "catalogue/hook_names.hpp"
@@ -90,15 +91,20 @@ constexpr std::array<sv, 2> kSubsystemErrorType = {"subsystem", "error_type"};
 constexpr std::array<sv, 1> kOperation = {"operation"};
 
 constexpr std::array kLabelSpaces = {
-    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0, false},
+    LabelSpaceDef{LabelSpaceId::none, {}, {}, 0, false, 0, {}, {}, 0, false, 0},
 #define NQ_LABEL_SPACE(id, labels, setting, bound, keep_heaviest, payload_bytes, payload_label, \
-                       inline_key_bytes, thread_rows, help)                                     \
+                       inline_key_bytes, thread_rows, thread_cache, help)                       \
   LabelSpaceDef{LabelSpaceId::id, labels,        setting,       bound,                          \
                 keep_heaviest,    payload_bytes, payload_label, help,                           \
-                inline_key_bytes, thread_rows},
+                inline_key_bytes, thread_rows,   thread_cache},
 #include "catalogue/label_spaces.def"
 #undef NQ_LABEL_SPACE
 };
+// A thread cache is a power of two of values, and only for spaces of the
+// shared row (thread rows are per thread already).
+static_assert(std::all_of(kLabelSpaces.begin(), kLabelSpaces.end(), [](const LabelSpaceDef& s) {
+  return s.thread_cache == 0 || (std::has_single_bit(s.thread_cache) && !s.thread_rows);
+}));
 
 // ---- Buckets (seconds) -----------------------------------------------------
 constexpr std::array kQueryBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

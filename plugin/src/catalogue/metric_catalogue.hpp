@@ -59,6 +59,10 @@ struct LabelSpaceDef {
   // Its families count in thread-owned rows (plain adds) rather than one
   // shared row (atomic adds): for spaces recorded on every statement.
   bool thread_rows;
+  // Values each exclusive thread slot's LabelCache keeps (a power of two,
+  // 0: none): found again by their raw bytes, counted in the thread's own
+  // cells (store/label_cache.hpp).
+  uint32_t thread_cache;
 };
 
 enum class FamilyId : uint32_t {

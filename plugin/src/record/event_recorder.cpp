@@ -63,12 +63,47 @@ uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_
   return insert ? table.find_or_insert(k) : table.find(k);
 }
 
-uint32_t EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
-                                   std::initializer_list<nq_str> parts, bool insert) noexcept {
+std::string_view EventRecorder::raw_key(std::initializer_list<nq_str> parts,
+                                        char* buffer) noexcept {
+  // NULL and empty both become "unknown": the same raw value.
+  auto bytes = [](nq_str part) {
+    return part.data != nullptr ? std::string_view(part.data, part.len) : std::string_view();
+  };
+  if (parts.size() == 1) return bytes(*parts.begin());
+  const std::string_view too_long(buffer, LabelCache::kKeyBytes + 1);
+  size_t len = 0, left = parts.size();
+  for (const nq_str part : parts) {
+    const std::string_view b = bytes(part);
+    const bool last = --left == 0;
+    if ((!last && b.size() > UINT8_MAX) ||
+        b.size() + (last ? 0 : 1) > LabelCache::kKeyBytes - len) {
+      return too_long;
+    }
+    if (!last) buffer[len++] = static_cast<char>(b.size());
+    if (!b.empty()) std::memcpy(buffer + len, b.data(), b.size());
+    len += b.size();
+  }
+  return {buffer, len};
+}
+
+MetricStore::LabelRef EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
+                                                std::initializer_list<nq_str> parts,
+                                                bool insert) noexcept {
   const LabelSpaceId space = family(id).space;
-  const uint32_t label = label_slot(space, parts, insert);
-  if (label == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
-  return label;
+  char raw[LabelCache::kKeyBytes + 1];
+  const MetricStore::LabelRef ref = store_.label_ref(
+      slot, space, raw_key(parts, raw), [&] { return label_slot(space, parts, insert); });
+  if (ref.slot == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
+  return ref;
+}
+
+MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str database, nq_str digest,
+                                                char* key, size_t& key_len) noexcept {
+  char raw[LabelCache::kKeyBytes + 1];
+  return store_.label_ref(slot, S::query_digests, raw_key({database, digest}, raw), [&] {
+    key_len = digest_key(database, digest, key);
+    return store_.labels(S::query_digests).find({key, key_len});
+  });
 }
 
 uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
@@ -111,12 +146,13 @@ void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_eve
   // (database, digest) pair gets a slot.
   if (!has_text(e.digest)) return;
   char key[LabelTable::kMaxKeyBytes];
-  const std::string_view digest(key, digest_key(e.database, e.digest, key));
+  size_t key_len = 0;
   LabelTable& digests = store_.labels(S::query_digests);
-  if (digests.find(digest) != digests.overflow_slot()) return;
+  // Not found: the cache did not hold it, so its key is in `key`.
+  if (digest_ref(slot, e.database, e.digest, key, key_len).slot != digests.overflow_slot()) return;
   char text[kMaxLabelValueBytes], stripped[kMaxLabelValueBytes];
   const size_t len = sanitize_label_value(e.normalized_text, text, options_.label_value_max_bytes);
-  digests.find_or_insert(digest, {stripped, strip_literals({text, len}, stripped)});
+  digests.find_or_insert({key, key_len}, {stripped, strip_literals({text, len}, stripped)});
 }
 
 void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& e) noexcept {
@@ -139,7 +175,7 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   store_.count(slot, F::query_rows_examined_total, type, e.rows_examined);
   store_.count(slot, F::query_rows_returned_total, type, e.rows_returned);
   if (status == NQ_QUERY_ERROR) {
-    const uint32_t error = event_slot(slot, F::query_errors_total, {e.error_type});
+    const MetricStore::LabelRef error = event_slot(slot, F::query_errors_total, {e.error_type});
     store_.count(slot, F::query_errors_total, 0, 1, error);
   }
   // Who ran it. A statement without a database, user or application (an
@@ -161,9 +197,9 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   if (has_text(e.digest)) {
     // Only (database, digest) pairs seen at query begin have a slot (and their text).
     char key[LabelTable::kMaxKeyBytes];
-    const uint32_t digest =
-        store_.labels(S::query_digests).find({key, digest_key(e.database, e.digest, key)});
-    if (digest == store_.labels(S::query_digests).overflow_slot()) {
+    size_t key_len = 0;
+    const MetricStore::LabelRef digest = digest_ref(slot, e.database, e.digest, key, key_len);
+    if (digest.slot == store_.labels(S::query_digests).overflow_slot()) {
       store_.count_overflow(slot, F::query_digest_calls_total);
       store_.count_overflow(slot, F::query_digest_duration_seconds_total);
       store_.count_overflow(slot, F::query_digest_rows_examined_total);
@@ -172,9 +208,9 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
     store_.count(slot, F::query_digest_duration_seconds_total, 0, e.duration_ns, digest);
     store_.count(slot, F::query_digest_rows_examined_total, 0, e.rows_examined, digest);
     if (traced) {
-      store_.record_exemplar(F::query_digest_calls_total, 0, 0, trace, 1, digest);
+      store_.record_exemplar(F::query_digest_calls_total, 0, 0, trace, 1, digest.slot);
       store_.record_exemplar(F::query_digest_duration_seconds_total, 0, 0, trace, e.duration_ns,
-                             digest);
+                             digest.slot);
     }
   }
 }
@@ -202,7 +238,7 @@ void EventRecorder::on_connection_close(nq_thread_slot slot, const nq_connection
 
 void EventRecorder::on_connection_error(nq_thread_slot slot,
                                         const nq_connection_error_event& e) noexcept {
-  const uint32_t reason = event_slot(slot, F::connection_errors_total, {e.reason});
+  const MetricStore::LabelRef reason = event_slot(slot, F::connection_errors_total, {e.reason});
   store_.count(slot, F::connection_errors_total, 0, 1, reason);
 }
 
@@ -213,7 +249,8 @@ void EventRecorder::on_lock_wait_end(nq_thread_slot slot, const nq_lock_wait_eve
   store_.count(slot, F::lock_wait_seconds_total, type, e.wait_ns);
   store_.count(slot, F::lock_waits_total, type);
   store_.observe(slot, F::lock_wait_duration_seconds, type, e.wait_ns);
-  const uint32_t resource = event_slot(slot, F::lock_resource_wait_seconds_total, {e.resource});
+  const MetricStore::LabelRef resource =
+      event_slot(slot, F::lock_resource_wait_seconds_total, {e.resource});
   store_.count(slot, F::lock_resource_wait_seconds_total, type, e.wait_ns, resource);
 }
 
@@ -272,8 +309,8 @@ void EventRecorder::on_index_dropped(nq_thread_slot, const nq_index_event& e) no
 }
 
 void EventRecorder::on_index_scan(nq_thread_slot slot, const nq_index_scan_event& e) noexcept {
-  const uint32_t index = event_slot(slot, F::index_scans_total, {e.table, e.index});
-  if (index == store_.labels(S::indexes).overflow_slot()) {
+  const MetricStore::LabelRef index = event_slot(slot, F::index_scans_total, {e.table, e.index});
+  if (index.slot == store_.labels(S::indexes).overflow_slot()) {
     store_.count_overflow(slot, F::index_rows_read_total);
   }
   store_.count(slot, F::index_scans_total, 0, 1, index);
@@ -312,19 +349,21 @@ void EventRecorder::on_ws_drop(nq_thread_slot slot, const nq_ws_drop_event& e) n
   store_.count(slot, F::websocket_messages_dropped_total, reason, e.messages);
   char id[24];
   const auto end = std::to_chars(id, id + sizeof id, e.connection_id).ptr;
-  const uint32_t connection = event_slot(slot, F::websocket_connection_dropped_messages_total,
-                                         {nq_str{id, static_cast<size_t>(end - id)}});
+  const MetricStore::LabelRef connection =
+      event_slot(slot, F::websocket_connection_dropped_messages_total,
+                 {nq_str{id, static_cast<size_t>(end - id)}});
   store_.count(slot, F::websocket_connection_dropped_messages_total, 0, e.messages, connection);
 }
 
 void EventRecorder::on_ws_subscribe(nq_thread_slot slot, const nq_ws_channel_event& e) noexcept {
-  const uint32_t channel = event_slot(slot, F::websocket_channel_subscribers, {e.channel});
+  const MetricStore::LabelRef channel =
+      event_slot(slot, F::websocket_channel_subscribers, {e.channel});
   store_.add(slot, F::websocket_channel_subscribers, 0, +1, channel);
 }
 
 void EventRecorder::on_ws_unsubscribe(nq_thread_slot slot, const nq_ws_channel_event& e) noexcept {
   // A channel that is not tracked had its subscriptions counted in __other__.
-  const uint32_t channel =
+  const MetricStore::LabelRef channel =
       event_slot(slot, F::websocket_channel_subscribers, {e.channel}, /*insert=*/false);
   store_.add(slot, F::websocket_channel_subscribers, 0, -1, channel);
 }
@@ -355,14 +394,16 @@ void EventRecorder::on_gauge_sample(nq_thread_slot, const nq_gauge_sample_event&
 }
 
 void EventRecorder::on_error(nq_thread_slot slot, const nq_error_event& e) noexcept {
-  const uint32_t error = event_slot(slot, F::errors_total, {e.subsystem, e.error_type});
+  const MetricStore::LabelRef error =
+      event_slot(slot, F::errors_total, {e.subsystem, e.error_type});
   store_.count(slot, F::errors_total, 0, 1, error);
 }
 
 void EventRecorder::on_quantum_operation(nq_thread_slot slot,
                                          const nq_quantum_operation_event& e) noexcept {
-  const uint32_t operation = event_slot(slot, F::quantum_operations_total, {e.operation});
-  if (operation == store_.labels(S::quantum_operations).overflow_slot()) {
+  const MetricStore::LabelRef operation =
+      event_slot(slot, F::quantum_operations_total, {e.operation});
+  if (operation.slot == store_.labels(S::quantum_operations).overflow_slot()) {
     store_.count_overflow(slot, F::quantum_operation_duration_seconds);
   }
   store_.count(slot, F::quantum_operations_total, e.succeeded != 0 ? 0 : 1, 1, operation);

@@ -69,9 +69,21 @@ class EventRecorder {
   struct alignas(64) ContextCache {
     ContextEntry entries[static_cast<size_t>(Context::count)];
   };
-  // label_slot() for an event of `id`; counts the event if it overflowed.
-  uint32_t event_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
-                      bool insert = true) noexcept;
+  // The engine's bytes of `parts` as the label caches compare them: a single
+  // part itself; several written to `buffer` (kKeyBytes + 1 bytes), every
+  // part but the last after its length (one byte). Longer than kKeyBytes
+  // when they do not fit.
+  static std::string_view raw_key(std::initializer_list<nq_str> parts, char* buffer) noexcept;
+  // Where an event of `id` with the engine-valued `parts` counts; counts the
+  // event if it overflowed.
+  MetricStore::LabelRef event_slot(nq_thread_slot slot, FamilyId id,
+                                   std::initializer_list<nq_str> parts,
+                                   bool insert = true) noexcept;
+  // Where a statement of a (database, digest) pair counts (found, never
+  // inserted); when the thread's cache did not hold it, its key is written to
+  // `key` and its length to `key_len`.
+  MetricStore::LabelRef digest_ref(nq_thread_slot slot, nq_str database, nq_str digest, char* key,
+                                   size_t& key_len) noexcept;
 
   MetricStore& store_;
   const RecorderOptions options_;

@@ -1,4 +1,5 @@
-// MetricStore's upkeep of its bounded label spaces, once per scrape: reading
+// MetricStore's upkeep of its bounded label spaces, once per scrape: moving
+// what the threads' label caches counted into the shared row, reading
 // the live values of a space (a key that owns two slots is one value),
 // folding what freed slots counted into __other__, and, for a top-K space
 // that turned newcomers away, evicting its coldest values (space-saving).
@@ -50,6 +51,9 @@ void MetricStore::fold_slot(FamilyId id, uint32_t label_slot) {
 }
 
 void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
+  // Everything the caches counted is in the shared row before a slot is read
+  // or folded.
+  drain_cache(space);
   LabelTable& table = labels(space);
   const auto& families = families_by_space_[static_cast<size_t>(space)];
   std::vector<LiveValue>& values = live.values;
@@ -150,15 +154,20 @@ bool MetricStore::evict_coldest(LabelSpaceId space, std::span<const LiveValue> l
       std::min(ranked.size(), size_t{std::max<uint32_t>(1, table.capacity() / kEvictionShare)});
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(evict),
                     ranked.end());
-  bool evicted = false;
+  std::vector<uint32_t> evicted;
   for (size_t i = 0; i < evict; ++i) {
     const auto [rank, slot] = ranked[i];
     if (!table.evict(slot)) continue;
-    for (const FamilyId id : families_by_space_[static_cast<size_t>(space)]) fold_slot(id, slot);
     credit[slot] = rank;
-    evicted = true;
+    evicted.push_back(slot);
   }
-  return evicted;
+  // What the caches counted for the evicted values until the threads saw the
+  // table free them goes with their slots to __other__.
+  drain_cache(space);
+  for (const uint32_t slot : evicted) {
+    for (const FamilyId id : families_by_space_[static_cast<size_t>(space)]) fold_slot(id, slot);
+  }
+  return !evicted.empty();
 }
 
 }  // namespace nq::metrics

@@ -154,20 +154,54 @@ MetricStore::MetricStore(const StoreOptions& options)
               : l.thread_rows                 ? context_cells_.get()
                                               : labeled_cells_.get();
   }
+  // A LabelCache per space of the shared row: an entry holds, family after
+  // family, every series of one value.
+  for (const LabelSpaceDef& space : label_spaces()) {
+    if (space.thread_cache == 0) continue;
+    std::vector<DrainTarget>& targets = drain_targets_[static_cast<size_t>(space.id)];
+    for (const FamilyId id : families_by_space_[static_cast<size_t>(space.id)]) {
+      Layout& l = layouts_[static_cast<size_t>(id)];
+      l.cache_first = static_cast<uint32_t>(targets.size());
+      const uint32_t block = l.fixed_series * l.cells_per_series;
+      for (uint32_t c = 0; c < block; ++c) targets.push_back({l.first_cell + c, block});
+    }
+    if (targets.empty() || options.exclusive_slots == 0) continue;
+    caches_[static_cast<size_t>(space.id)] = std::make_unique<LabelCache>(
+        options.exclusive_slots, space.thread_cache, static_cast<uint32_t>(targets.size()));
+  }
 }
 
 uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
                               uint32_t label_slot) noexcept {
   const Layout& l = layout(id);
-  const uint64_t* end = l.bounds_ns + l.bucket_count;
-  // Prometheus buckets are inclusive: the first bound >= the value.
-  const auto bucket =
-      static_cast<uint32_t>(std::lower_bound(l.bounds_ns, end, value_ns) - l.bounds_ns);
+  const uint32_t bucket = bucket_of(l, value_ns);
   const uint32_t base = cell(l, label_slot, series);
   l.arena->add(slot, base + bucket, 1);
   l.arena->add(slot, base + l.bucket_count + 1, value_ns);
   if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
   return bucket;
+}
+
+uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                              LabelRef where) noexcept {
+  if (where.cells == nullptr) return observe(slot, id, series, value_ns, where.slot);
+  const Layout& l = layout(id);
+  const uint32_t bucket = bucket_of(l, value_ns);
+  // No native cells: only families without engine-valued labels have them.
+  std::atomic<uint64_t>* owned = where.cells + l.cache_first + series * l.cells_per_series;
+  add_owned(owned[bucket], 1);
+  add_owned(owned[l.bucket_count + 1], value_ns);
+  return bucket;
+}
+
+void MetricStore::drain_cache(LabelSpaceId space) {
+  LabelCache* cache = caches_[static_cast<size_t>(space)].get();
+  if (cache == nullptr) return;
+  const std::vector<DrainTarget>& targets = drain_targets_[static_cast<size_t>(space)];
+  cache->drain([&](uint32_t label_slot, uint32_t c, uint64_t gain) {
+    labeled_cells_->add(NQ_THREAD_SLOT_SHARED, targets[c].first + label_slot * targets[c].block,
+                        gain);
+  });
 }
 
 uint32_t MetricStore::native_cell(const Layout& l, uint64_t value_ns) const noexcept {
@@ -217,6 +251,9 @@ size_t MetricStore::memory_bytes() const noexcept {
                  exemplars_->memory_bytes();
   for (const auto& table : tables_) {
     if (table) bytes += table->memory_bytes();
+  }
+  for (const auto& cache : caches_) {
+    if (cache) bytes += cache->memory_bytes();
   }
   return bytes;
 }

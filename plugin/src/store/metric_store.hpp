@@ -8,9 +8,13 @@
 // LabelTable plus one for "__other__"; those of a space with thread_rows
 // (recorded on every statement: database, user, application) live in an arena
 // with thread rows too, and a slot's values are folded by remembering what its
-// cells held (a baseline) instead of taking them. Sampled gauges keep the last
-// value. The families of kExemplarFamilies also keep, per bucket (or counter
-// series), the latest traced event in ExemplarCells.
+// cells held (a baseline) instead of taking them. For the other spaces each
+// exclusive thread slot has a LabelCache: the values it sent lately, found by
+// their raw bytes, each with thread-owned cells that the scrape drains into
+// the shared row (label_cache.hpp); its size per space (`thread cache` in
+// label_spaces.def), not the spaces' bounds, fixes its memory per thread slot. Sampled gauges keep
+// the last value. The families of kExemplarFamilies also keep, per bucket (or counter series), the
+// latest traced event in ExemplarCells.
 //
 // Thread-safety: count(), add(), observe(), set() and the label tables are
 // used from engine threads concurrently; they are wait-free or lock-free,
@@ -26,6 +30,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -42,6 +47,7 @@
 #include "store/cell_arena.hpp"
 #include "store/collected_metrics.hpp"
 #include "store/exemplar_cells.hpp"
+#include "store/label_cache.hpp"
 #include "store/label_table.hpp"
 #include "store/native_histogram.hpp"
 #include "store/process_metrics.hpp"
@@ -68,6 +74,13 @@ struct ScrapeClock {
 class MetricStore {
  public:
   static constexpr uint32_t kMaxBuckets = kMaxHistogramBuckets;
+  // Where an event with engine-valued labels counts: the slot of its value
+  // and, when the calling thread's LabelCache holds the value, that entry's
+  // thread-owned cells (else the shared row).
+  struct LabelRef {
+    uint32_t slot = 0;
+    std::atomic<uint64_t>* cells = nullptr;
+  };
 
   explicit MetricStore(const StoreOptions& options);
 
@@ -86,6 +99,27 @@ class MetricStore {
   // Returns the classic bucket the value went to (bucket_count: +Inf).
   uint32_t observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
                    uint32_t label_slot = 0) noexcept;
+  // The same for a family with engine-valued labels, at `where` (label_ref()).
+  void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
+             LabelRef where) noexcept {
+    if (where.cells == nullptr) return count(slot, id, series, n, where.slot);
+    const Layout& l = layout(id);
+    add_owned(where.cells[l.cache_first + series * l.cells_per_series], n);
+  }
+  void add(nq_thread_slot slot, FamilyId id, uint32_t series, int64_t delta,
+           LabelRef where) noexcept {
+    count(slot, id, series, static_cast<uint64_t>(delta), where);
+  }
+  uint32_t observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
+                   LabelRef where) noexcept;
+  // Where to count an event whose engine-valued labels in `space` the engine
+  // sent as `raw` (its bytes, in an encoding of the caller's that tells apart
+  // every list of parts). A value the thread's cache holds is found by its raw
+  // bytes; otherwise resolve() (sanitizing, then the table) gives its slot,
+  // which the cache then remembers unless it is the overflow slot.
+  template <typename Resolve>
+  LabelRef label_ref(nq_thread_slot slot, LabelSpaceId space, std::string_view raw,
+                     Resolve&& resolve) noexcept;
   // Makes a traced event the exemplar of a bucket (counters: 0) of a series
   // of a family in kExemplarFamilies; `value` in the family's recorded unit.
   void record_exemplar(FamilyId id, uint32_t series, uint32_t bucket, const TraceContext& trace,
@@ -153,6 +187,14 @@ class MetricStore {
     // Exemplar cells (kExemplarFamilies only): buckets + 1 per series, or 1.
     uint32_t exemplar_first = 0;
     uint32_t exemplars_per_series = 0;  // 0: none
+    // The family's first cell in an entry of its space's LabelCache.
+    uint32_t cache_first = 0;
+  };
+  // Where a cell of a LabelCache entry goes in the shared row: first + label
+  // slot * block.
+  struct DrainTarget {
+    uint32_t first = 0;
+    uint32_t block = 0;
   };
 
   const Layout& layout(FamilyId id) const noexcept { return layouts_[static_cast<size_t>(id)]; }
@@ -162,6 +204,19 @@ class MetricStore {
   static uint32_t exemplar_cell(const Layout& l, uint32_t label_slot, uint32_t series) noexcept {
     return l.exemplar_first + (label_slot * l.fixed_series + series) * l.exemplars_per_series;
   }
+  // Adds to a cell of the calling thread's LabelCache entry (its owner alone
+  // writes it; release: drain() reads the entry's label after the cell).
+  static void add_owned(std::atomic<uint64_t>& cell, uint64_t n) noexcept {
+    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_release);
+  }
+  // The classic bucket of a value (bucket_count: +Inf).
+  static uint32_t bucket_of(const Layout& l, uint64_t value_ns) noexcept {
+    // Prometheus buckets are inclusive: the first bound >= the value.
+    return static_cast<uint32_t>(
+        std::lower_bound(l.bounds_ns, l.bounds_ns + l.bucket_count, value_ns) - l.bounds_ns);
+  }
+  // Moves what the thread caches of `space` counted into the shared row.
+  void drain_cache(LabelSpaceId space);
 
   struct ScrapeContext {
     const PluginIdentity& identity;
@@ -227,6 +282,8 @@ class MetricStore {
   std::unique_ptr<CellArena> context_cells_;          // thread rows, engine-valued labels
   std::unique_ptr<std::atomic<uint64_t>[]> samples_;  // doubles, by sampled-gauge series
   std::unique_ptr<ExemplarCells> exemplars_;
+  std::array<std::unique_ptr<LabelCache>, kLabelSpaceCount> caches_;      // null: none
+  std::array<std::vector<DrainTarget>, kLabelSpaceCount> drain_targets_;  // by entry cell
 
   bool import_records(std::string_view state, bool apply, std::string& error);
 
@@ -245,6 +302,25 @@ class MetricStore {
   // Per label space: its table's frees() at the last two scans that folded.
   std::array<std::array<uint64_t, 2>, kLabelSpaceCount> folded_frees_{};
 };
+
+template <typename Resolve>
+inline MetricStore::LabelRef MetricStore::label_ref(nq_thread_slot slot, LabelSpaceId space,
+                                                    std::string_view raw,
+                                                    Resolve&& resolve) noexcept {
+  LabelCache* cache = caches_[static_cast<size_t>(space)].get();
+  if (cache == nullptr || slot >= cache->thread_slots() || raw.size() > LabelCache::kKeyBytes) {
+    return {resolve()};
+  }
+  const LabelTable& table = labels_const(space);
+  const uint64_t frees = table.frees();  // before resolve(): a free meanwhile makes it stale
+  LabelRef ref;
+  LabelCache::Lookup lookup;
+  ref.cells = cache->find(slot, raw, frees, ref.slot, lookup);
+  if (ref.cells != nullptr) return ref;
+  ref.slot = resolve();
+  if (ref.slot != table.overflow_slot()) ref.cells = cache->claim(lookup, raw, frees, ref.slot);
+  return ref;
+}
 
 template <typename Visit>
 inline void MetricStore::for_each_event_series(const FamilyDef& def,
