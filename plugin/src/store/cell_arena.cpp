@@ -4,9 +4,9 @@ namespace nq::metrics {
 
 CellArena::CellArena(uint32_t cells, uint32_t exclusive_slots)
     : exclusive_slots_(exclusive_slots),
-      lines_per_row_((cells + kCellsPerLine - 1) / kCellsPerLine),
-      // std::atomic value-initializes (to 0) since C++20.
-      lines_(new Line[size_t{exclusive_slots + 1} * lines_per_row_]) {}
+      cells_per_row_(LineAlignedCells::whole_lines(cells)),
+      storage_(size_t{exclusive_slots + 1} * cells_per_row_),
+      cells_(storage_.data()) {}
 
 uint64_t CellArena::sum(uint32_t cell) const noexcept {
   uint64_t total = 0;
@@ -17,7 +17,7 @@ uint64_t CellArena::sum(uint32_t cell) const noexcept {
 }
 
 size_t CellArena::memory_bytes() const noexcept {
-  return sizeof(Line) * size_t{exclusive_slots_ + 1} * lines_per_row_;
+  return storage_.memory_bytes();
 }
 
 }  // namespace nq::metrics

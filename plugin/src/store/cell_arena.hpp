@@ -16,9 +16,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "nq/nq_plugin_abi.h"
+#include "store/line_aligned_cells.hpp"
 
 namespace nq::metrics {
 
@@ -49,18 +49,16 @@ class CellArena {
   size_t memory_bytes() const noexcept;
 
  private:
-  static constexpr uint32_t kCellsPerLine = 8;
-  struct alignas(64) Line {
-    std::atomic<uint64_t> cell[kCellsPerLine];
-  };
-
+  // One multiply-add from (row, cell) to the cell: rows are whole lines, laid
+  // end to end from a line boundary.
   std::atomic<uint64_t>& at(uint32_t row, uint32_t cell) const noexcept {
-    return lines_[size_t{row} * lines_per_row_ + cell / kCellsPerLine].cell[cell % kCellsPerLine];
+    return cells_[size_t{row} * cells_per_row_ + cell];
   }
 
   uint32_t exclusive_slots_;
-  uint32_t lines_per_row_;
-  std::unique_ptr<Line[]> lines_;
+  uint32_t cells_per_row_;  // whole lines
+  LineAlignedCells storage_;
+  std::atomic<uint64_t>* cells_;  // storage_.data()
 };
 
 }  // namespace nq::metrics

@@ -6,7 +6,6 @@
 namespace nq::metrics {
 namespace {
 
-constexpr uint32_t kCellsPerLine = 8;
 constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
 
 uint64_t word_at(const char* p) noexcept {
@@ -46,28 +45,20 @@ bool same_bytes(const char* a, const char* b, size_t n) noexcept {
   return tail_word(a + i, n - i) == tail_word(b + i, n - i);
 }
 
-uint32_t whole_lines(uint64_t cells) {
-  return static_cast<uint32_t>((cells + kCellsPerLine - 1) / kCellsPerLine * kCellsPerLine);
-}
-
 }  // namespace
 
 LabelCache::LabelCache(uint32_t thread_slots, uint32_t entries, uint32_t cells)
     : thread_slots_(thread_slots),
       entries_(std::bit_ceil(std::max<uint32_t>(entries, kWindow))),
       cells_(cells),
-      row_cells_(whole_lines(uint64_t{entries_} * cells)),
+      row_cells_(LineAlignedCells::whole_lines(uint64_t{entries_} * cells)),
       entries_of_(new Entry[size_t{thread_slots} * entries_]),
-      // std::atomic value-initializes (to 0) since C++20.
-      storage_(new std::atomic<uint64_t>[2 * size_t{thread_slots} * row_cells_ + kCellsPerLine]) {
-  const auto address = reinterpret_cast<uintptr_t>(storage_.get());
-  cells_of_ = storage_.get() + (64 - address % 64) % 64 / sizeof(uint64_t);
-  drained_of_ = cells_of_ + size_t{thread_slots} * row_cells_;
-}
+      storage_(2 * size_t{thread_slots} * row_cells_),
+      cells_of_(storage_.data()),
+      drained_of_(cells_of_ + size_t{thread_slots} * row_cells_) {}
 
 size_t LabelCache::memory_bytes() const noexcept {
-  return sizeof(Entry) * thread_slots_ * entries_ +
-         sizeof(uint64_t) * (2 * size_t{thread_slots_} * row_cells_ + kCellsPerLine);
+  return sizeof(Entry) * thread_slots_ * entries_ + storage_.memory_bytes();
 }
 
 bool LabelCache::settled(uint32_t at) const noexcept {

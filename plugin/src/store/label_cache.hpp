@@ -34,6 +34,8 @@
 #include <memory>
 #include <string_view>
 
+#include "store/line_aligned_cells.hpp"
+
 namespace nq::metrics {
 
 class LabelCache {
@@ -102,9 +104,9 @@ class LabelCache {
   const uint32_t cells_;      // per entry
   const uint32_t row_cells_;  // per thread slot, a whole number of lines
   std::unique_ptr<Entry[]> entries_of_;
-  std::unique_ptr<std::atomic<uint64_t>[]> storage_;  // both cell arrays, + a line to align
-  std::atomic<uint64_t>* cells_of_ = nullptr;         // owner adds
-  std::atomic<uint64_t>* drained_of_ = nullptr;       // drain() writes
+  LineAlignedCells storage_;                 // both cell arrays
+  std::atomic<uint64_t>* const cells_of_;    // owner adds
+  std::atomic<uint64_t>* const drained_of_;  // drain() writes
 };
 
 template <typename Move>

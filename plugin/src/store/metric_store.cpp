@@ -109,6 +109,15 @@ MetricStore::MetricStore(const StoreOptions& options)
       for (uint32_t b = 0; b < l.bucket_count; ++b) {
         l.bounds_ns[b] = static_cast<uint64_t>(std::llround(l.bounds[b] * kNanosecondsPerSecond));
       }
+      for (uint32_t width = 0; width < std::size(l.first_bucket_of_width); ++width) {
+        const uint64_t least = width == 0   ? 0
+                               : width > 64 ? UINT64_MAX
+                                            : uint64_t{1} << (width - 1);
+        uint64_t* const begin = l.bounds_ns;
+        uint64_t* const end = begin + l.bucket_count;
+        l.first_bucket_of_width[width] =
+            static_cast<uint8_t>(std::lower_bound(begin, end, least) - begin);
+      }
       l.cells_per_series = l.bucket_count + 2;
       if (native_.enabled && has_native_buckets(def)) {
         l.native_first = l.cells_per_series;

@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -177,6 +178,10 @@ class MetricStore {
     uint32_t bucket_count = 0;
     bool thread_rows = false;  // in context_cells_: exposed minus the baseline
     uint64_t bounds_ns[kMaxBuckets] = {};
+    // By bit width w of a value (0..64): the first bucket whose bound is at
+    // least 2^(w-1) (w = 0: the first bucket), so that a value's bucket lies
+    // between the entries of its width and the next (65: bucket_count).
+    uint8_t first_bucket_of_width[66] = {};
     std::vector<double> bounds;  // the same bounds, in seconds, for exposition
     // Native buckets, after the classic cells: the zero bucket, then the
     // buckets of index native_low..native_high (native_cells - 1 of them).
@@ -211,9 +216,13 @@ class MetricStore {
   }
   // The classic bucket of a value (bucket_count: +Inf).
   static uint32_t bucket_of(const Layout& l, uint64_t value_ns) noexcept {
-    // Prometheus buckets are inclusive: the first bound >= the value.
-    return static_cast<uint32_t>(
-        std::lower_bound(l.bounds_ns, l.bounds_ns + l.bucket_count, value_ns) - l.bounds_ns);
+    // Prometheus buckets are inclusive: the first bound >= the value. Only
+    // the bounds between the value's power of two and the next are compared.
+    const auto width = static_cast<uint32_t>(std::bit_width(value_ns));
+    uint32_t bucket = l.first_bucket_of_width[width];
+    const uint32_t last = l.first_bucket_of_width[width + 1];
+    while (bucket < last && l.bounds_ns[bucket] < value_ns) ++bucket;
+    return bucket;
   }
   // Moves what the thread caches of `space` counted into the shared row.
   void drain_cache(LabelSpaceId space);
