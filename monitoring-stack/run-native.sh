@@ -8,7 +8,8 @@
 #   RUN_DIR keeps the generated configs, the data and the logs of this run.
 #   MOCK_ENGINE_ARGS go to nq-mock-engine, e.g. `-- --fault lock-storm`.
 #
-# Grafana is not a Debian package: the dashboards run with docker-compose.yml.
+# Grafana is not a Debian package: the dashboards run with docker-compose.yml;
+# here Prometheus serves console pages generated from them (/consoles/).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -104,8 +105,10 @@ pids+=($!)
 
 # 3. Prometheus with this directory's config and rules; targets of this run.
 #    It keeps the plugin's exemplars (trace and span ids of statements), as in
-#    docker-compose.yml.
+#    docker-compose.yml, and serves console pages generated from the Grafana
+#    dashboards (consoles/generate_consoles.py): the dashboards without Grafana.
 cp "$here/prometheus.yml" "$dir/prometheus.yml"
+python3 "$here/consoles/generate_consoles.py" --dashboards "$here/grafana/dashboards" --out "$dir"
 cp "$here"/rules/*.yml "$dir/rules/"
 printf -- "- targets: ['127.0.0.1:%s']\n  labels:\n    service: neuroquantumdb\n" \
   "$engine_port" >"$dir/targets/neuroquantum.yml"
@@ -116,6 +119,7 @@ prometheus --config.file="$dir/prometheus.yml" \
   --storage.tsdb.path="$dir/prometheus-data" --storage.tsdb.retention.time=30d \
   --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle \
   --enable-feature=exemplar-storage \
+  --web.console.templates="$dir/consoles" --web.console.libraries="$dir/console_libraries" \
   2>"$dir/prometheus.log" &
 pids+=($!)
 
@@ -134,6 +138,9 @@ cat >&2 <<EOF
 
   metrics       http://127.0.0.1:$engine_port/metrics
   Prometheus    http://127.0.0.1:$prometheus_port   (targets: /targets, alerts: /alerts)
+  consoles      http://127.0.0.1:$prometheus_port/consoles/index.html   (the Grafana dashboards, generated)
+$(for page in "$dir"/consoles/*.html; do [ "${page##*/}" = index.html ] ||
+  printf '                http://127.0.0.1:%s/consoles/%s\n' "$prometheus_port" "${page##*/}"; done)
   Alertmanager  http://127.0.0.1:$alertmanager_port
   logs, data    $dir
   hot reload    kill -HUP ${pids[0]}   (re-reads $dir/mock-engine.toml)
