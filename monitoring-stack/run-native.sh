@@ -32,14 +32,14 @@ done
 
 say() { printf 'run-native: %s\n' "$*" >&2; }
 
-# First port from $1 on which nothing listens on 127.0.0.1 (and not taken by this run).
-taken=()
+# First port from $1 on which nothing listens on 127.0.0.1 (and not taken by
+# this run: recorded in a file, as free_port runs in $(...) subshells).
 free_port() {
   local port
   for ((port = $1; port < $1 + 200; port++)); do
-    [[ " ${taken[*]} " == *" $port "* ]] && continue
+    grep -qx "$port" "$dir/ports-taken" 2>/dev/null && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      taken+=("$port")
+      echo "$port" >>"$dir/ports-taken"
       echo "$port"
       return
     fi
@@ -60,7 +60,7 @@ wait_for() {
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-rm -rf "$dir/targets" "$dir/rules"
+rm -rf "$dir/targets" "$dir/rules" "$dir/ports-taken"
 mkdir -p "$dir/targets" "$dir/rules" "$dir/prometheus-data" "$dir/alertmanager-data"
 
 pids=()
