@@ -3,6 +3,7 @@
 
 Usage: check_consoles.py --prometheus URL --dashboards DIR --screenshots DIR
                          [--duration SECONDS] [--deadline SECONDS] [--scale FACTOR]
+                         [--wait-for-data SECONDS]
 
 For each Grafana dashboard of DIR, the console page generated from it
 (/consoles/UID.html, see monitoring-stack/consoles/generate_consoles.py) is
@@ -16,6 +17,9 @@ passes when, once every graph has finished loading (within --deadline s):
     data: an SVG line (Rickshaw's path.path) with at least two points, and no
     "No timeseries returned" or "Error loading data" in it;
   * every current value of the right-hand table is a number, not "-".
+A page that lacks data only (a slow counter that has not moved yet) is loaded
+again every 5 s for up to --wait-for-data seconds (default 0); an error fails
+it at once.
 A screenshot of the whole page goes to --screenshots/UID.png. The graphs show
 the last --duration seconds (default 120; the page's time control, set
 through its #pctc URL hash as PromConsole reads it); --scale 0.6 makes
@@ -151,7 +155,7 @@ def evaluate(devtools, session, expression):
 
 
 def check_page(devtools, url, expected_graphs, screenshot, deadline_seconds, scale):
-    """Problems of one page (an empty list: it passes); writes its screenshot."""
+    """(errors, missing data) of one page (both empty: it passes); writes its screenshot."""
     target = devtools.call("Target.createTarget", url="about:blank")["targetId"]
     session = devtools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
     for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
@@ -159,7 +163,7 @@ def check_page(devtools, url, expected_graphs, screenshot, deadline_seconds, sca
     devtools.call("Emulation.setDeviceMetricsOverride", session, width=WINDOW_WIDTH, height=WINDOW_HEIGHT,
                   deviceScaleFactor=scale, mobile=False)
     devtools.call("Page.navigate", session, url=url)
-    problems = []
+    problems, missing = [], []
     deadline = time.monotonic() + deadline_seconds
     while not evaluate(devtools, session, LOADING_DONE):
         if console_errors(devtools.events, session):
@@ -173,12 +177,12 @@ def check_page(devtools, url, expected_graphs, screenshot, deadline_seconds, sca
         problems.append(f"{len(page['graphs'])} graphs, the dashboard has {expected_graphs} panels")
     for g in page["graphs"]:
         if g["errors"]:
-            problems.append(f"graph {g['title']!r}: {'; '.join(g['errors'])}")
+            missing.append(f"graph {g['title']!r}: {'; '.join(g['errors'])}")
         elif not g["points"] or max(g["points"]) < 2:
-            problems.append(f"graph {g['title']!r}: no line with data points (points per line: {g['points']})")
+            missing.append(f"graph {g['title']!r}: no line with data points (points per line: {g['points']})")
     for v in page["values"]:
         if v["text"] in ("", "-"):
-            problems.append(f"current value {v['label']!r}: no data ({v['text']!r})")
+            missing.append(f"current value {v['label']!r}: no data ({v['text']!r})")
 
     # The whole page: the viewport as tall as the content.
     height = int(devtools.call("Page.getLayoutMetrics", session)["cssContentSize"]["height"])
@@ -191,9 +195,10 @@ def check_page(devtools, url, expected_graphs, screenshot, deadline_seconds, sca
     problems = console_errors(devtools.events, session) + problems
     devtools.call("Target.closeTarget", targetId=target)
     graphs_with_data = sum(1 for g in page["graphs"] if not g["errors"] and g["points"] and max(g["points"]) >= 2)
-    print(f"{'ok' if not problems else 'FAIL':<5} {url}: {graphs_with_data}/{expected_graphs} graphs with data, "
+    status = "FAIL" if problems else "NODATA" if missing else "ok"
+    print(f"{status:<6} {url}: {graphs_with_data}/{expected_graphs} graphs with data, "
           f"{len(page['values'])} current values, screenshot {screenshot}")
-    return problems
+    return problems, missing
 
 
 def main():
@@ -204,6 +209,8 @@ def main():
     parser.add_argument("--duration", type=int, default=120, help="seconds the graphs show")
     parser.add_argument("--deadline", type=int, default=60, help="seconds a page may take to load its graphs")
     parser.add_argument("--scale", type=float, default=1.0, help="device pixels per CSS pixel of the screenshots")
+    parser.add_argument("--wait-for-data", type=int, default=0, metavar="SECONDS",
+                        help="load a page again every 5 s, up to this long, while data is all it lacks")
     a = parser.parse_args()
     chromium = shutil.which("chromium")
     if not chromium:
@@ -219,9 +226,18 @@ def main():
             for path in sorted(pathlib.Path(a.dashboards).glob("*.json")):
                 dashboard = json.loads(path.read_text())
                 url = f"{a.prometheus.rstrip('/')}/consoles/{dashboard['uid']}.html{time_control}"
-                for problem in check_page(devtools, url, len(flat_panels(dashboard)),
-                                          screenshots / f"{dashboard['uid']}.png", a.deadline, a.scale):
-                    print(f"      {problem}")
+                data_deadline = time.monotonic() + a.wait_for_data
+                while True:
+                    errors, missing = check_page(devtools, url, len(flat_panels(dashboard)),
+                                                 screenshots / f"{dashboard['uid']}.png", a.deadline, a.scale)
+                    devtools.events.clear()
+                    if errors or not missing or time.monotonic() + 5 > data_deadline:
+                        break
+                    print(f"       waiting for data: {'; '.join(missing)}")
+                    time.sleep(5)
+                for problem in errors + missing:
+                    print(f"       {problem}")
+                if errors or missing:
                     failed.append(dashboard["uid"])
         finally:
             devtools.close()
