@@ -8,7 +8,8 @@
 #   RUN_DIR keeps the generated configs, the data and the logs of this run.
 #   MOCK_ENGINE_ARGS go to nq-mock-engine, e.g. `-- --fault lock-storm`.
 #
-# Grafana is not a Debian package: the dashboards run with docker-compose.yml.
+# Grafana is not a Debian package: the dashboards run with docker-compose.yml;
+# here Prometheus serves console pages generated from them (/consoles/).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,14 +32,14 @@ done
 
 say() { printf 'run-native: %s\n' "$*" >&2; }
 
-# First port from $1 on which nothing listens on 127.0.0.1 (and not taken by this run).
-taken=()
+# First port from $1 on which nothing listens on 127.0.0.1 (and not taken by
+# this run: recorded in a file, as free_port runs in $(...) subshells).
 free_port() {
   local port
   for ((port = $1; port < $1 + 200; port++)); do
-    [[ " ${taken[*]} " == *" $port "* ]] && continue
+    grep -qx "$port" "$dir/ports-taken" 2>/dev/null && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      taken+=("$port")
+      echo "$port" >>"$dir/ports-taken"
       echo "$port"
       return
     fi
@@ -59,7 +60,7 @@ wait_for() {
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-rm -rf "$dir/targets" "$dir/rules"
+rm -rf "$dir/targets" "$dir/rules" "$dir/ports-taken"
 mkdir -p "$dir/targets" "$dir/rules" "$dir/prometheus-data" "$dir/alertmanager-data"
 
 pids=()
@@ -104,8 +105,10 @@ pids+=($!)
 
 # 3. Prometheus with this directory's config and rules; targets of this run.
 #    It keeps the plugin's exemplars (trace and span ids of statements), as in
-#    docker-compose.yml.
+#    docker-compose.yml, and serves console pages generated from the Grafana
+#    dashboards (consoles/generate_consoles.py): the dashboards without Grafana.
 cp "$here/prometheus.yml" "$dir/prometheus.yml"
+python3 "$here/consoles/generate_consoles.py" --dashboards "$here/grafana/dashboards" --out "$dir"
 cp "$here"/rules/*.yml "$dir/rules/"
 printf -- "- targets: ['127.0.0.1:%s']\n  labels:\n    service: neuroquantumdb\n" \
   "$engine_port" >"$dir/targets/neuroquantum.yml"
@@ -116,6 +119,7 @@ prometheus --config.file="$dir/prometheus.yml" \
   --storage.tsdb.path="$dir/prometheus-data" --storage.tsdb.retention.time=30d \
   --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle \
   --enable-feature=exemplar-storage \
+  --web.console.templates="$dir/consoles" --web.console.libraries="$dir/console_libraries" \
   2>"$dir/prometheus.log" &
 pids+=($!)
 
@@ -134,6 +138,9 @@ cat >&2 <<EOF
 
   metrics       http://127.0.0.1:$engine_port/metrics
   Prometheus    http://127.0.0.1:$prometheus_port   (targets: /targets, alerts: /alerts)
+  consoles      http://127.0.0.1:$prometheus_port/consoles/index.html   (the Grafana dashboards, generated)
+$(for page in "$dir"/consoles/*.html; do [ "${page##*/}" = index.html ] ||
+  printf '                http://127.0.0.1:%s/consoles/%s\n' "$prometheus_port" "${page##*/}"; done)
   Alertmanager  http://127.0.0.1:$alertmanager_port
   logs, data    $dir
   hot reload    kill -HUP ${pids[0]}   (re-reads $dir/mock-engine.toml)

@@ -74,6 +74,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+# The Grafana variables' values, their syntax and the panels of a dashboard
+# (rows opened) are those of the console page generator.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent.parent / "monitoring-stack" / "consoles"))
+from generate_consoles import CONSOLE_VARIABLES, VARIABLE, flat_panels, substitute  # noqa: E402
+
 PANELS = {"neuroquantum-overview": 12, "neuroquantum-queries": 13, "neuroquantum-websocket": 13}
 SCHEMA_VERSION = 38
 REFRESH = "10s"
@@ -81,8 +86,6 @@ DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 JOB_QUERY = "label_values(neuroquantum_build_info, job)"
 INSTANCE_QUERY = 'label_values(neuroquantum_build_info{job="$job"}, instance)'
 NO_DATA_PANELS = {"text", "news", "dashlist"}
-INTERVALS = {"__rate_interval": "1m", "__range": "5m", "__range_s": "300", "__range_ms": "300000",
-             "__interval": "15s", "__interval_ms": "15000"}
 RANGE_VARIABLES = {"__rate_interval", "__range", "__interval"}
 # Series the plugin writes exemplars on (trace_id, span_id): a target querying
 # one must set "exemplar": true.
@@ -98,7 +101,6 @@ LABEL_LIST_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_r
 KEYWORDS = {"and", "or", "unless", "bool", "offset", "atan2", "inf", "nan"}
 IDENT = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[a-zA-Z0-9]*")
-VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\]")
 
 
 # --- PromQL scanning ---------------------------------------------------------
@@ -172,19 +174,6 @@ def scan_promql(expr):
 
 def metric_names(expr):
     return {name for kind, name, *_ in scan_promql(expr) if kind == "metric" and name}
-
-
-def substitute(expr, values):
-    """Replaces the Grafana variables; an unknown one is returned in the error list."""
-    unknown = []
-
-    def value(m):
-        name = m.group(1) or m.group(2) or m.group(3)
-        if name in values:
-            return values[name]
-        unknown.append(name)
-        return m.group(0)
-    return VARIABLE.sub(value, expr), unknown
 
 
 # --- Prometheus ----------------------------------------------------------------
@@ -292,16 +281,6 @@ def yaml_scalars(path, key):
 
 # --- Dashboards ----------------------------------------------------------------
 
-def flat_panels(d):
-    out = []
-    for p in d.get("panels", []):
-        if p.get("type") == "row":
-            out.extend(q for q in p.get("panels", []) if q.get("type") != "row")
-        else:
-            out.append(p)
-    return out
-
-
 def variable_query(v):
     q = v.get("query")
     return q.get("query", "") if isinstance(q, dict) else (q or "")
@@ -357,8 +336,7 @@ def main():
     parser.add_argument("--instance", default=".*", help="value of $instance (default .*, i.e. All)")
     a = parser.parse_args()
 
-    values = dict(INTERVALS, job=a.job, instance=a.instance, database=".*",
-                  datasource="${datasource}")
+    values = dict(CONSOLE_VARIABLES, job=a.job, instance=a.instance, datasource="${datasource}")
     problems, used, used_where = [], set(), {}
     verified = total = 0
 
