@@ -19,6 +19,8 @@
 
 #include "nq/nq_host.h"
 
+#include "listen_anywhere_config.h"
+
 enum { kLockResources = 64, kWarmUpIterations = 1000 };
 
 static char lock_resources[kLockResources][32];
@@ -41,14 +43,6 @@ static void engine_log(void* ctx, nq_log_level level, nq_str message) {
 static uint64_t engine_clock(void* ctx) {
   (void)ctx;
   return engine_time_ns;
-}
-
-static int64_t engine_config(void* ctx, nq_str key, char* value, size_t cap) {
-  static const char listen[] = "127.0.0.1:0";
-  (void)ctx;
-  if (key.len != 6 || memcmp(key.data, "listen", 6) != 0) return -1;
-  memcpy(value, listen, cap < sizeof listen - 1 ? cap : sizeof listen - 1);
-  return (int64_t)(sizeof listen - 1);
 }
 
 /* A select that begins and ends, with or without the statement context (database, user,
@@ -149,7 +143,7 @@ int main(int argc, char** argv) {
   services.abi_version = NQ_ABI_VERSION;
   services.log = engine_log;
   services.monotonic_ns = engine_clock;
-  services.config_lookup = engine_config;
+  services.config_lookup = listen_anywhere_config;
   memset(&options, 0, sizeof options);
   options.struct_size = (uint32_t)sizeof options;
   options.services = &services;

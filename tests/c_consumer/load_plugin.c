@@ -19,6 +19,8 @@
 
 #include "nq/nq_plugin_abi.h"
 
+#include "listen_anywhere_config.h"
+
 static char last_log[512];
 
 static void engine_log(void* ctx, nq_log_level level, nq_str message) {
@@ -32,14 +34,6 @@ static void engine_log(void* ctx, nq_log_level level, nq_str message) {
 static uint64_t engine_clock(void* ctx) {
   (void)ctx;
   return 0;
-}
-
-static int64_t engine_config(void* ctx, nq_str key, char* value, size_t cap) {
-  static const char listen[] = "127.0.0.1:0";
-  (void)ctx;
-  if (key.len != 6 || memcmp(key.data, "listen", 6) != 0) return -1;
-  memcpy(value, listen, cap < sizeof listen - 1 ? cap : sizeof listen - 1);
-  return (int64_t)(sizeof listen - 1);
 }
 
 static int fail(const char* what) {
@@ -110,7 +104,7 @@ int main(int argc, char** argv) {
   services.thread_slots = 1;
   services.log = engine_log;
   services.monotonic_ns = engine_clock;
-  services.config_lookup = engine_config;
+  services.config_lookup = listen_anywhere_config;
 
   d = entry(NQ_ABI_VERSION, &services);
   if (d == NULL || NQ_ABI_MAJOR_OF(d->abi_version) != NQ_ABI_VERSION_MAJOR) {
