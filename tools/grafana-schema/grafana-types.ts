@@ -1,8 +1,10 @@
 // The types the Grafana files of monitoring-stack/ are type-checked against.
 //
 // Dashboards: Grafana's published types (@grafana/schema, the version of the
-// Grafana image docker-compose.yml runs): Dashboard, its panels and rows, and
-// per panel type the options of that panel plugin and Prometheus targets.
+// Grafana image docker-compose.yml runs; its declarations that are imported
+// here are vendored in vendor/grafana-schema, mapped by tsconfig.json):
+// Dashboard, its panels and rows, and per panel type the options of that
+// panel plugin and Prometheus targets.
 // Provisioning: Grafana publishes no TypeScript type for its provisioning
 // files, so their shape is declared here from Grafana's provisioning
 // documentation, with @grafana/schema's DataSourceJsonData for jsonData.
