@@ -171,17 +171,11 @@ for r in "${replicas[@]}"; do printf -- "- targets: ['127.0.0.1:%s']\n" "${prome
 for p in "${peers[@]}"; do printf -- "- targets: ['127.0.0.1:%s']\n" "${alertmanager_port[$p]}"; done \
   >"$dir/targets/alertmanager.yml"
 
-# Writes the config of replica $1 to stdout.
+# Writes the config of replica $1 to stdout (prometheus-replica.sh with --ha).
 replica_config() {
   if ! $ha; then cat "$here/prometheus.yml"; return; fi
-  sed "s|^\(    cluster: .*\)|\1\n    replica: $1|" "$here/prometheus.yml"
-  [ -z "$victoria_metrics_port" ] || cat <<YAML
-
-remote_write:
-  - url: http://127.0.0.1:$victoria_metrics_port/api/v1/write
-    write_relabel_configs:
-      - {action: labeldrop, regex: replica}
-YAML
+  "$here/prometheus-replica.sh" "$1" \
+    ${victoria_metrics_port:+"http://127.0.0.1:$victoria_metrics_port/api/v1/write"}
 }
 
 # Starts Prometheus replica $1 with config $dir/prometheus-$1.yml.
