@@ -48,7 +48,7 @@ echo "ok: Depends names the package of each of $(wc -w <<<"$needed") needed libr
 # runtime beside it), and an outside project builds against it.
 usage=$("$work/root/usr/bin/nq-mock-engine" --help 2>&1 || true)
 grep -q -- '--config' <<<"$usage" || fail "the packaged nq-mock-engine does not run: $usage"
-# shellcheck source=example_lib.sh
+# shellcheck source-path=SCRIPTDIR source=example_lib.sh
 source "$(dirname "$0")/example_lib.sh"
 build_and_run_example_against "$work/root/usr" "$work/root/usr/lib/$multiarch/neuroquantum/libnq_metrics.so"
 echo "ok: the out-of-tree example builds and passes against the unpacked package"

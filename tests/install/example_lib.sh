@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the install tests (sourced; $work and $source set): builds
 # examples/plugin_test as an outside project would, against an installed tree.
 

@@ -17,7 +17,7 @@ done
 usage=$("$work/prefix/bin/nq-mock-engine" --help 2>&1 || true)
 grep -q -- '--config' <<<"$usage" || { echo "FAIL: installed nq-mock-engine does not run: $usage"; exit 1; }
 
-# shellcheck source=example_lib.sh
+# shellcheck source-path=SCRIPTDIR source=example_lib.sh
 source "$(dirname "$0")/example_lib.sh"
 build_and_run_example_against "$work/prefix" "$work/prefix/lib/nq-metrics/libnq_metrics.so"
 echo "ok: the out-of-tree example builds and passes against the install"

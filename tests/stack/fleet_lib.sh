@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the fleet tests (sourced after stack_lib.sh): the members of an
 # HA monitoring pair on loopback, each startable again on its own ports, and
 # the checks of what the webhook receiver got. Every member started is in
@@ -52,7 +53,7 @@ start_alertmanager_peer() {
   start_member "$1" prometheus-alertmanager --config.file="$work/alertmanager.yml" \
     --storage.path="$work/$1" --web.listen-address="127.0.0.1:$2" \
     --cluster.listen-address="127.0.0.1:$3" --cluster.peer="127.0.0.1:$4" \
-    --cluster.peer-timeout=2s
+    --cluster.peer-timeout=4s
   expect_ready "http://127.0.0.1:$2/-/ready" 30 "$1"
 }
 

@@ -18,13 +18,13 @@
 set -euo pipefail
 engine=$1 plugin=$(realpath "$2") stack=$(cd "$3" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=stack_lib.sh
+# shellcheck source-path=SCRIPTDIR source=stack_lib.sh
 source "$here/stack_lib.sh"
-# shellcheck source=fleet_lib.sh
+# shellcheck source-path=SCRIPTDIR source=fleet_lib.sh
 source "$here/fleet_lib.sh"
 started=$(date +%s)
 cluster=fleet-test
-quiet=8  # s to wait for a duplicate: > peer-timeout (2 s) + group_interval (1 s), with margin
+quiet=10  # s to wait for a duplicate: > peer-timeout (4 s) + group_interval (1 s), with margin
 
 start_webhook_receiver
 wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$hook_port/" || fail "the webhook receiver did not start"
