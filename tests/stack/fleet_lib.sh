@@ -82,7 +82,7 @@ print(r[0]["value"][1] if r else "")'
 # Notifications received for alert group $2 (alert name) on receiver path $1
 # with status $3 (firing, resolved).
 notifications() {
-  grep -c "^notification $1 $2 $3\$" "$work/received" || true
+  grep -c "^notification $1 $2 $3 " "$work/received" || true
 }
 
 has_notification() { [ "$(notifications "$@")" -ge 1 ]; }

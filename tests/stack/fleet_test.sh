@@ -183,6 +183,6 @@ kill "${member_pid[analytics]}"; wait "${member_pid[analytics]}" 2>/dev/null || 
 start_engine analytics "$analytics_port" 23
 expect_exactly_one_notification /pager QueryQueueBuildup resolved 60 "$quiet"
 
-echo "--- notifications received, in order (path, group, status):"
+echo "--- notifications received, in order (path, group, status, alerts in it):"
 grep '^notification' "$work/received" | sed 's/^notification /  /'
 echo "fleet test passed in $(($(date +%s) - started)) s"

@@ -4,10 +4,11 @@
 Usage: webhook_receiver.py PORT   (listens on 127.0.0.1:PORT, prints to stdout)
 
 For every notification (one POST: one alert group, one receiver integration)
-one line "notification PATH ALERTNAME STATUS", then one line
-"PATH ALERTNAME STATUS" for each alert in it. Webhook bodies carry "alerts";
-Slack messages carry only the title "[FIRING] AlertName", which gives one
-alert line. Counting the notification lines of a group tells whether a
+one line "notification PATH ALERTNAME STATUS N" (N alerts in it), then one
+line "PATH ALERTNAME STATUS" for each alert in it. Webhook bodies carry
+"alerts"; Slack messages carry the title "[FIRING] AlertName" and a text with
+one "(runbook: ...)" per alert (the stack's template), each alert line then
+with the title's status. Counting the notification lines of a group tells whether a
 clustered pair of Alertmanagers sent it once.
 """
 import http.server
@@ -21,10 +22,11 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         alerts = [(a["labels"]["alertname"], a["status"]) for a in body.get("alerts", [])]
         for att in body.get("attachments", []):
             status, _, name = att.get("title", "").partition(" ")
-            alerts.append((name, status.strip("[]").lower()))
+            count = max(1, att.get("text", "").count("(runbook: "))
+            alerts += [(name, status.strip("[]").lower())] * count
         group = body.get("commonLabels", {}).get("alertname") or (alerts[0][0] if alerts else "?")
         status = body.get("status") or (alerts[0][1] if alerts else "?")
-        lines = [f"notification {self.path} {group} {status}"]
+        lines = [f"notification {self.path} {group} {status} {len(alerts)}"]
         lines += [f"{self.path} {name} {state}" for name, state in alerts]
         print("\n".join(lines), flush=True)
         self.send_response(200)
