@@ -5,7 +5,9 @@
 include(CMakePackageConfigHelpers)
 
 set(NQ_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/nq_metrics)
-set(NQ_PLUGIN_DIR ${CMAKE_INSTALL_LIBDIR}/nq-metrics)
+set(NQ_PLUGIN_SUBDIR nq-metrics CACHE STRING
+  "Directory of the plugins under the library directory (the Debian package: neuroquantum)")
+set(NQ_PLUGIN_DIR ${CMAKE_INSTALL_LIBDIR}/${NQ_PLUGIN_SUBDIR})
 
 target_include_directories(nq_abi INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_include_directories(nq_hooks PUBLIC $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

@@ -17,13 +17,7 @@ done
 usage=$("$work/prefix/bin/nq-mock-engine" --help 2>&1 || true)
 grep -q -- '--config' <<<"$usage" || { echo "FAIL: installed nq-mock-engine does not run: $usage"; exit 1; }
 
-quiet() { "$@" >"$work/out.log" 2>&1 || { cat "$work/out.log"; echo "FAIL: $*"; exit 1; }; }
-quiet cmake -S "$source/examples/plugin_test" -B "$work/example" -G Ninja \
-  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-quiet cmake --build "$work/example"
-# The example must use the installed tree, not this build.
-grep -q "$work/prefix/lib/nq-metrics/libnq_metrics.so" "$work/example/CMakeFiles/plugin_test.dir/flags.make" \
-  || grep -rq "$work/prefix/lib/nq-metrics/libnq_metrics.so" "$work/example/build.ninja" \
-  || { echo "FAIL: the example does not test the installed plugin"; exit 1; }
-"$work/example/plugin_test"
+# shellcheck source-path=SCRIPTDIR source=example_lib.sh
+source "$(dirname "$0")/example_lib.sh"
+build_and_run_example_against "$work/prefix" "$work/prefix/lib/nq-metrics/libnq_metrics.so"
 echo "ok: the out-of-tree example builds and passes against the install"

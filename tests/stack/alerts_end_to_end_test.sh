@@ -15,25 +15,7 @@ source "$(dirname "$0")/stack_lib.sh"
 started=$(date +%s)
 
 # The receiver: records "PATH ALERTNAME STATUS" for every alert it is sent.
-hook_port=$(free_port)
-python3 - "$hook_port" >"$work/received" 2>"$work/receiver.log" <<'PY' &
-import http.server, json, sys
-class Receiver(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        # Alertmanager webhooks carry "alerts"; Slack messages carry the title.
-        for a in body.get("alerts", []):
-            print(self.path, a["labels"]["alertname"], a["status"], flush=True)
-        for att in body.get("attachments", []):  # title: "[FIRING] AlertName"
-            status, _, name = att.get("title", "").partition(" ")
-            print(self.path, name, status.strip("[]").lower(), flush=True)
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
-PY
-pids+=($!)
+start_webhook_receiver
 
 # Three engines: warnings on one, the critical queue build-up on another (a
 # critical alert inhibits the warnings of its own server), the default workload.
@@ -48,21 +30,13 @@ down_target="127.0.0.1:$(free_port)"  # nothing listens there: NeuroQuantumDBDow
 # Alertmanager: our routing, with notifications sent at once and every
 # receiver pointed at the local one.
 am_port=$(free_port)
-sed -e 's/group_wait: .*/group_wait: 1s/' -e 's/group_interval: .*/group_interval: 1s/' \
-    -e "s|http://127.0.0.1:9095/|http://127.0.0.1:$hook_port/|" \
-    -e "s|/etc/alertmanager/secrets/|$work/secrets/|g" \
-    "$stack/alertmanager.yml" >"$work/alertmanager.yml"
-mkdir "$work/secrets"
-echo "http://127.0.0.1:$hook_port/slack" >"$work/secrets/slack_api_url"
-echo "unused" >"$work/secrets/smtp_password"
+write_test_alertmanager_config "$stack" "$work/alertmanager.yml"
 prometheus-alertmanager --config.file="$work/alertmanager.yml" --storage.path="$work/am-data" \
   --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= 2>"$work/am.log" &
 pids+=($!)
 
 # Prometheus: our rules, every `for:` shortened to 0s; 1 s scrapes.
-mkdir "$work/rules"
-cp "$stack/rules/neuroquantum_recording.yml" "$work/rules/"
-sed 's/^\( *for:\).*/\1 0s/' "$stack/rules/neuroquantum_alerts.yml" >"$work/rules/neuroquantum_alerts.yml"
+copy_rules_with_short_for "$stack" "$work/rules"
 prom_port=$(free_port)
 cat >"$work/prometheus.yml" <<YAML
 global:

@@ -54,6 +54,18 @@ Recording rules: every `record:` of the --rules files is queried by its name
 and must have a sample that is not NaN (Prometheus must have evaluated the
 rules, as the stack tests do every second).
 
+With --unsupported-functions NAME,...: the engine behind the URL lacks these
+functions (VictoriaMetrics 1.79 has no histogram_sum, histogram_count: it
+has no Prometheus native histograms). A panel whose query calls one is not
+run: it prints SKIP with the function, is not counted as verified, and the
+summary line says how many were skipped ("panels verified non-empty: N/38,
+skipped: M"). Grafana shows such a panel as an error on that datasource.
+
+With --evaluate-rule-exprs: every `expr` of the --rules files (recording and
+alerting) runs as an instant query and must not be an error; an empty result
+is fine (an alert that does not fire). This tells whether another
+Prometheus-compatible engine (e.g. VictoriaMetrics) can evaluate the rules.
+
 With --catalogue (the output of `nq-metrics-reference --series-names`):
 every metric name used by the dashboards (targets and variable queries) and by
 the `expr` fields of the --rules files must be a series of the catalogue. A
@@ -332,13 +344,18 @@ def main():
     parser.add_argument("--dashboards", required=True, help="directory of the dashboard JSON files")
     parser.add_argument("--catalogue", help="file with the catalogue's series names (whitespace separated)")
     parser.add_argument("--rules", nargs="*", default=[], help="Prometheus rules files")
+    parser.add_argument("--unsupported-functions", default="",
+                        help="comma-separated PromQL functions the engine lacks: panels calling them are skipped")
+    parser.add_argument("--evaluate-rule-exprs", action="store_true",
+                        help="run every expr of the --rules files as a query; none may be an error")
     parser.add_argument("--job", default="neuroquantum", help="value of $job (default neuroquantum)")
     parser.add_argument("--instance", default=".*", help="value of $instance (default .*, i.e. All)")
     a = parser.parse_args()
 
     values = dict(CONSOLE_VARIABLES, job=a.job, instance=a.instance, datasource="${datasource}")
     problems, used, used_where = [], set(), {}
-    verified = total = 0
+    verified = total = skipped = 0
+    unsupported = [f for f in a.unsupported_functions.split(",") if f]
 
     recorded = set()
     for path in a.rules:
@@ -398,6 +415,12 @@ def main():
                     not p.get("fieldConfig", {}).get("defaults", {}).get("unit"):
                 problems.append(f"{title}: no unit (fieldConfig.defaults.unit)")
             targets = [t for t in p.get("targets", []) if not t.get("hide")]
+            lacking = sorted({f for t in targets for f in unsupported
+                              if re.search(r"\b" + re.escape(f) + r"\s*\(", t.get("expr", ""))})
+            if lacking:
+                print(f"SKIP   {title} (calls {', '.join(lacking)}, which this engine lacks)")
+                skipped += 1
+                continue
             failures = []
             if not targets:
                 failures.append(("EMPTY", "the panel has no target"))
@@ -434,7 +457,7 @@ def main():
                 problems.append(f"{title}: {status}")
             else:
                 verified += 1
-    print(f"panels verified non-empty: {verified}/{total}")
+    print(f"panels verified non-empty: {verified}/{total}" + (f", skipped: {skipped}" if skipped else ""))
 
     # Recording rules: defined in the rules files wherever they are used.
     rule_used = set()
@@ -456,6 +479,20 @@ def main():
             with_data += 1
     if recorded:
         print(f"recording rules with data: {with_data}/{len(recorded)}")
+
+    if a.evaluate_rule_exprs:
+        exprs = [(path, expr) for path in a.rules for expr in yaml_scalars(path, "expr")]
+        evaluated = answering = 0
+        for path, expr in exprs:
+            data, error = prometheus_get(a.prometheus, "/api/v1/query", {"query": expr})
+            if error:
+                print(f"ERROR  rule expr of {path}: {error}\n           query: {expr}")
+                problems.append(f"rule expr {expr!r}: {error}")
+            else:
+                evaluated += 1
+                answering += has_data(data)
+        print(f"rule expressions evaluated without error: {evaluated}/{len(exprs)} "
+              f"(with a sample now: {answering})")
 
     if a.catalogue:
         catalogue = set(pathlib.Path(a.catalogue).read_text().split())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docker-compose.yml is valid (docker-compose config -q, no Docker daemon
-# needed), every image is pinned to a version, Grafana refuses to start
+# needed; also with its profile ha and the replicas' generated configs), every image is pinned to a version, Grafana refuses to start
 # without an admin password from the env file, Prometheus keeps exemplars, and
 # Grafana's provisioned datasources link exemplars to a provisioned tracing
 # datasource whose URL compose passes from the env file (NQ_TRACING_URL).
@@ -16,6 +16,23 @@ cp .env.example "$work/env"
 
 "${compose[@]}" --env-file "$work/env" config -q
 echo "ok: ${compose[*]} config -q"
+NQ_PROMETHEUS_CONFIG=ha/prometheus-a.yml "${compose[@]}" --env-file "$work/env" --profile ha config -q
+echo "ok: ${compose[*]} --profile ha config -q"
+
+# The HA replicas' configs are prometheus-replica.sh's output of today's
+# prometheus.yml, and valid (checked where compose mounts them, beside rules/
+# and targets/).
+mkdir "$work/etc"
+cp -r rules targets "$work/etc/"
+for replica in a b; do
+  ./prometheus-replica.sh "$replica" http://victoria-metrics:8428/api/v1/write targets/alertmanager-ha.yml |
+    diff - "ha/prometheus-$replica.yml" >/dev/null ||
+    { echo "FAIL: ha/prometheus-$replica.yml is stale: run monitoring-stack/prometheus-replica.sh --update-ha"; exit 1; }
+  cp "ha/prometheus-$replica.yml" "$work/etc/prometheus.yml"
+  promtool check config "$work/etc/prometheus.yml" >/dev/null ||
+    { echo "FAIL: ha/prometheus-$replica.yml is not a valid config"; exit 1; }
+done
+echo "ok: ha/prometheus-a.yml, ha/prometheus-b.yml are current and valid"
 
 unpinned=$(grep -E '^\s+image:' docker-compose.yml | grep -vE 'image: \S+:[v0-9][0-9A-Za-z.-]*$' |
   grep -v 'nq-metrics/mock-engine:local' || true)

@@ -42,7 +42,9 @@ wait_for() {
 # engine (e.g. --fault NAME). Usage: start_mock_engine NAME [ARGS...]
 # NQ_STACK_PLUGIN_SETTINGS: more lines of the plugin's settings table, e.g.
 # 'native_histograms = "true"' (several: one per line); $mock_engine_workload,
-# when set, more lines of its [workload].
+# when set, more lines of its [workload]; $mock_engine_listen, when set, the
+# plugin's listen address (default 127.0.0.1:0, a free port), e.g. to restart
+# an engine on the address Prometheus already scrapes.
 start_mock_engine() {
   local name=$1; shift
   cat >"$work/$name.toml" <<TOML
@@ -51,7 +53,7 @@ name = "$name"
 [plugins.metrics]
 path = "$plugin"
 [plugins.metrics.settings]
-listen = "127.0.0.1:0"
+listen = "${mock_engine_listen:-127.0.0.1:0}"
 ${NQ_STACK_PLUGIN_SETTINGS:-}
 [workload]
 threads = 2
@@ -88,6 +90,43 @@ YAML
   wait_for 30 sh -c "curl -fsS --get '$api/query' --data-urlencode 'query=up{job=\"neuroquantum\"} == 1' | grep -q '\"value\"'" || {
     tail -n 20 "$work/prometheus.log" >&2; fail "Prometheus never scraped the plugin"; }
 }
+# Starts webhook_receiver.py on a free port: sets $hook_port; what it
+# receives goes to $work/received.
+start_webhook_receiver() {
+  hook_port=$(free_port)
+  python3 "$(dirname "${BASH_SOURCE[0]}")/webhook_receiver.py" "$hook_port" \
+    >"$work/received" 2>"$work/receiver.log" &
+  pids+=($!)
+}
+
+# Writes to $2 the stack's Alertmanager config ($1: monitoring-stack dir) for
+# a test: notifications at once (group_wait, group_interval 1 s), every
+# receiver pointed at the webhook receiver on $hook_port, secrets in
+# $work/secrets (the Slack URL the receiver too).
+write_test_alertmanager_config() {
+  local stack=$1 out=$2
+  sed -e 's/group_wait: .*/group_wait: 1s/' -e 's/group_interval: .*/group_interval: 1s/' \
+      -e "s|http://127.0.0.1:9095/|http://127.0.0.1:$hook_port/|" \
+      -e "s|/etc/alertmanager/secrets/|$work/secrets/|g" \
+      "$stack/alertmanager.yml" >"$out"
+  mkdir -p "$work/secrets"
+  echo "http://127.0.0.1:$hook_port/slack" >"$work/secrets/slack_api_url"
+  echo "unused" >"$work/secrets/smtp_password"
+}
+
+# Copies the stack's rules ($1: monitoring-stack dir) to directory $2 with
+# every alert's `for:` shortened to 0s, except the alerts named in $3...
+# (they keep theirs).
+copy_rules_with_short_for() {
+  local stack=$1 out=$2; shift 2
+  mkdir -p "$out"
+  cp "$stack/rules/neuroquantum_recording.yml" "$out/"
+  awk -v keep=" $* " '
+    /^ *- alert:/ { name = $3 }
+    /^ *for:/ && index(keep, " " name " ") == 0 { sub(/for:.*/, "for: 0s") }
+    { print }' "$stack/rules/neuroquantum_alerts.yml" >"$out/neuroquantum_alerts.yml"
+}
+
 query() { curl -fsS --get "$api/query" --data-urlencode "query=$1"; }
 has_data() { grep -q '"result":\[{' <<<"$1"; }
 
