@@ -2,7 +2,8 @@
 # Builds the Debian package nq-metrics_VERSION_ARCH.deb (cmake/Package.cmake):
 # configures the preset deb (prefix /usr, plugin in
 # /usr/lib/<multiarch>/neuroquantum/, no tests), builds it, runs cpack, and
-# prints the path of the .deb. Needs dpkg-dev (dpkg-shlibdeps) for Depends.
+# prints the path of the .deb. Needs dpkg-dev (dpkg-shlibdeps) and file (CPack
+# runs both) for Depends.
 #
 # Usage: scripts/build-deb.sh [BUILD_DIR]   (default build/deb)
 #   Install it with: apt-get install ./build/deb/nq-metrics_0.1.0_amd64.deb
