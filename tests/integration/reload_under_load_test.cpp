@@ -84,7 +84,9 @@ TEST(ReloadUnderLoad, NothingLostNothingDecreasesNothingRefused) {
   std::thread scraper([&] {
     double last = 0;
     while (!stop.load()) {
-      const auto reply = http_get("127.0.0.1", port, "/metrics");
+      // A scrape waits out a reload: under TSan on a loaded machine one took
+      // 11 s, past http_get's default 10 s.
+      const auto reply = http_get("127.0.0.1", port, "/metrics", std::chrono::seconds(60));
       ++scrapes;
       const auto value = sample_value(
           reply.body, R"(neuroquantum_queries_total{query_type="update",status="success"})");

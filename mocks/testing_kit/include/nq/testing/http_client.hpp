@@ -48,11 +48,14 @@ class TcpConnection {
 HttpReply parse_reply(const std::string& raw);
 
 // Sends `request_head` (request line + headers, without the final blank line)
-// to host:port and reads the reply until the server closes the connection.
-HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head);
+// to host:port and reads the reply until the server closes the connection or
+// `timeout` passes.
+HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // GET path with "Connection: close".
-HttpReply http_get(const std::string& host, uint16_t port, const std::string& path);
+HttpReply http_get(const std::string& host, uint16_t port, const std::string& path,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // The port of the plugin's "serving http://HOST:PORT/metrics" log line, 0
 // when `log_line` is not one.
