@@ -12,7 +12,7 @@ allowed=(
   libssl.so.3 libcrypto.so.3     # TLS of the listener
   libyaml-cpp.so.0.7             # the listener's web config file
   libcrypt.so.1                  # bcrypt hashes of basic auth
-  libdeflate.so.0                # gzip of scrape bodies
+  libisal.so.2                   # gzip of scrape bodies (igzip)
   libstdc++.so.6 libm.so.6 libgcc_s.so.1 libc.so.6 'ld-linux-*.so.*'
 )
 

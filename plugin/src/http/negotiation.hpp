@@ -4,6 +4,7 @@
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,12 @@ ExpositionFormat negotiate_format(std::string_view accept);
 // True when an Accept-Encoding header allows gzip (q-value above zero).
 bool accepts_gzip(std::string_view accept_encoding);
 
-// The libdeflate level of scrape bodies: chosen by measurement against zlib
-// and libdeflate's other levels (docs/PERFORMANCE.md, "Gzip of a scrape").
-inline constexpr int kGzipLevel = 1;
+// The igzip (ISA-L) level of scrape bodies: chosen by measurement against
+// zlib, libdeflate and igzip's other levels (docs/PERFORMANCE.md, "Gzip of a
+// scrape").
+inline constexpr uint32_t kGzipLevel = 1;
 
-// RFC 1952 gzip of `body` into `out`, compressed whole (libdeflate).
+// RFC 1952 gzip of `body` into `out`, compressed whole (ISA-L's igzip).
 bool gzip_compress(std::string_view body, std::string& out, std::string& error);
 
 }  // namespace nq::metrics
