@@ -14,6 +14,7 @@
 #include <string>
 
 #include "filled_store.hpp"
+#include "http/gzip_stream.hpp"
 #include "http/negotiation.hpp"
 
 namespace {

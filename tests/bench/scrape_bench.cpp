@@ -12,6 +12,7 @@
 
 #include "expose/exposition.hpp"
 #include "filled_store.hpp"
+#include "http/gzip_stream.hpp"
 #include "http/negotiation.hpp"
 
 namespace {
@@ -22,17 +23,18 @@ void scrape(benchmark::State& state, ExpositionFormat format, bool gzip) {
   FilledStore& f = filled_store(static_cast<uint32_t>(state.range(0)));
   size_t bytes = 0, series = 0;
   for (auto _ : state) {
-    std::string body;
-    {
-      const auto collected = f.store->collect(f.identity);
-      series = 0;
-      for (const auto& family : collected.metrics().families) series += family.metric.size();
-      body = render(collected.metrics(), format);
-    }
+    std::string body, error;
+    const auto collected = f.store->collect(f.identity);
+    series = 0;
+    for (const auto& family : collected.metrics().families) series += family.metric.size();
+    // As the plugin's /metrics does: gzip takes each piece as it is rendered.
+    const auto render = [&](const BodySink& sink) {
+      render_in_pieces(collected.metrics(), format, sink);
+    };
     if (gzip) {
-      std::string compressed, error;
-      if (!gzip_compress(body, compressed, error)) state.SkipWithError(error.c_str());
-      body = std::move(compressed);
+      if (!gzip_rendered(render, body, error)) state.SkipWithError(error.c_str());
+    } else {
+      render(whole_body(body));
     }
     bytes = body.size();
     benchmark::DoNotOptimize(body.data());

@@ -12,7 +12,10 @@ namespace {
 
 const nq::metrics::HttpEndpoints& endpoints() {
   static const nq::metrics::HttpEndpoints e{
-      [](nq::metrics::ExpositionFormat) { return std::string("# TYPE x counter\nx_total 1\n"); },
+      [](nq::metrics::ExpositionFormat, const nq::metrics::BodySink& sink) {
+        std::string body = "# TYPE x counter\nx_total 1\n";
+        sink.take(body);
+      },
       "nq-metrics/fuzz", "<html></html>", [] {}};
   return e;
 }

@@ -16,6 +16,7 @@
 
 namespace {
 
+using nq::metrics::BodySink;
 using nq::metrics::ExpositionFormat;
 using nq::metrics::HttpEndpoints;
 using nq::metrics::HttpListener;
@@ -34,7 +35,10 @@ struct Listener {
     limits.read_timeout_seconds = read_timeout_seconds;
     HttpEndpoints endpoints;
     endpoints.server_name = "nq-metrics/test";
-    endpoints.render_metrics = [](ExpositionFormat) { return std::string("a_metric 1\n"); };
+    endpoints.render_metrics = [](ExpositionFormat, const BodySink& sink) {
+      std::string body = "a_metric 1\n";
+      sink.take(body);
+    };
     listener = std::make_unique<HttpListener>(
         ListenAddress{"127.0.0.1", 0}, limits, WebConfig{}, std::move(endpoints),
         std::make_shared<spdlog::logger>("drain", std::make_shared<spdlog::sinks::null_sink_mt>()));

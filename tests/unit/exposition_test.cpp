@@ -6,7 +6,9 @@
 #include <cmath>
 #include <map>
 #include <sstream>
+#include <vector>
 
+#include "http/gzip_stream.hpp"
 #include "http/negotiation.hpp"
 #include "nq/testing/http_client.hpp"
 #include "store/metric_store.hpp"
@@ -128,6 +130,35 @@ TEST(Exposition, OpenMetricsEscapesQuotesInHelpAndTextFormatDoesNot) {
       std::string::npos);
 }
 
+// The escaping looks at eight bytes at a time: a character to escape is found
+// at every position of values of every length around the word size, and
+// values without one (UTF-8 and the bytes next to the escaped ones included)
+// are written as they are.
+TEST(Exposition, EscapesLabelValuesAtEveryPositionAndLength) {
+  const auto rendered_value = [](const std::string& value) {
+    prometheus::MetricFamily family{"x", "h", prometheus::MetricType::Gauge, {}};
+    family.metric.emplace_back().label.push_back({"v", value});
+    const std::string text = render({{family}, {std::nan("")}}, ExpositionFormat::prometheus_text);
+    const size_t begin = text.find("x{v=\"") + 5;
+    return text.substr(begin, text.find("\"} ", begin) - begin);
+  };
+  const std::pair<char, std::string> escapes[] = {{'\\', "\\\\"}, {'\n', "\\n"}, {'"', "\\\""}};
+  for (size_t length = 1; length <= 25; ++length) {
+    const std::string plain(length, 'a');
+    ASSERT_EQ(rendered_value(plain), plain);
+    ASSERT_EQ(rendered_value(std::string(length, '[')), std::string(length, '['));
+    ASSERT_EQ(rendered_value(std::string(length, '\xc3')), std::string(length, '\xc3'));
+    for (size_t at = 0; at < length; ++at) {
+      for (const auto& [c, escaped] : escapes) {
+        std::string value = plain;
+        value[at] = c;
+        ASSERT_EQ(rendered_value(value), plain.substr(0, at) + escaped + plain.substr(at + 1))
+            << "length " << length << ", at " << at;
+      }
+    }
+  }
+}
+
 TEST(Exposition, NegotiatesOpenMetricsOnlyWhenPreferred) {
   EXPECT_EQ(negotiate_format(""), ExpositionFormat::prometheus_text);
   EXPECT_EQ(negotiate_format("*/*"), ExpositionFormat::prometheus_text);
@@ -172,6 +203,45 @@ TEST(Exposition, GzipRoundTripsAndShrinksAScrape) {
   EXPECT_LT(compressed.size() * 5, text.size());
   EXPECT_EQ(gunzip(compressed), text);
   EXPECT_EQ(gunzip(gzipped("")), "");
+}
+
+// /metrics renders a gzipped scrape in pieces, each compressed as it comes:
+// the pieces make up the whole body, series by series, in every text format,
+// and the gzip of a body of many pieces is the body.
+TEST(Exposition, RendersInPiecesThatMakeUpTheWholeBody) {
+  const CollectedMetrics scrape = busy_store_scrape();
+  for (const auto format : {ExpositionFormat::prometheus_text, ExpositionFormat::openmetrics}) {
+    std::vector<std::string> pieces;
+    render_in_pieces(scrape, format, {100, [&](std::string& piece) { pieces.push_back(piece); }});
+    ASSERT_GT(pieces.size(), 5u);
+    std::string joined;
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (i + 1 < pieces.size()) {
+        EXPECT_GE(pieces[i].size(), 100u);
+      }
+      EXPECT_TRUE(pieces[i].ends_with('\n')) << "a piece ends with a whole line";
+      joined += pieces[i];
+    }
+    EXPECT_EQ(joined, render(scrape, format));
+  }
+
+  prometheus::MetricFamily family{"many_total", "h", prometheus::MetricType::Counter, {}};
+  for (int i = 0; i < 20'000; ++i) {
+    auto& metric = family.metric.emplace_back();
+    metric.label.push_back({"value", "v" + std::to_string(i * 7919)});
+    metric.counter.value = i;
+  }
+  const CollectedMetrics large{{family}, {std::nan("")}};
+  const std::string text = render(large, ExpositionFormat::prometheus_text);
+  ASSERT_GT(text.size(), 4 * kGzipPieceBytes);
+  std::string compressed, error;
+  ASSERT_TRUE(gzip_rendered(
+      [&](const BodySink& sink) {
+        render_in_pieces(large, ExpositionFormat::prometheus_text, sink);
+      },
+      compressed, error))
+      << error;
+  EXPECT_EQ(gunzip(compressed), text);
 }
 
 }  // namespace

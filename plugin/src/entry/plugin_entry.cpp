@@ -67,20 +67,20 @@ struct nq_plugin_instance {
     identity.counters_since_seconds = unix_time_now();
   }
 
-  // One scrape; its duration is observed for the next one to report.
-  std::string render_metrics(ExpositionFormat format) {
+  // One scrape, handed to `sink` (gzip, piece by piece, is in its duration);
+  // its duration is observed for the next one to report.
+  void render_metrics(ExpositionFormat format, const BodySink& sink) {
     const auto began = std::chrono::steady_clock::now();
     // The engine's clock is read on this scrape thread (services are for
     // the plugin's own threads): it dates the exemplars.
     const ScrapeClock clock{unix_time_now(), services.monotonic_ns != nullptr
                                                  ? services.monotonic_ns(services.engine_context)
                                                  : 0};
-    std::string body = render(store.collect(identity, clock).metrics(), format);
+    render_in_pieces(store.collect(identity, clock).metrics(), format, sink);
     const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now() - began);
     store.observe(NQ_THREAD_SLOT_SHARED, FamilyId::plugin_scrape_duration_seconds, 0,
                   static_cast<uint64_t>(took.count()));
-    return body;
   }
 
   ~nq_plugin_instance() {
@@ -131,7 +131,9 @@ nq_status start(nq_plugin_instance* self, char* err, size_t err_cap) {
   try {
     self->identity.start_time_seconds = unix_time_now();
     HttpEndpoints endpoints{
-        [self](ExpositionFormat format) { return self->render_metrics(format); },
+        [self](ExpositionFormat format, const BodySink& sink) {
+          self->render_metrics(format, sink);
+        },
         "nq-metrics/" + self->identity.version,
         landing_page(self->identity),
         [self] {

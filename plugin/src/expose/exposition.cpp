@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <span>
 
 #include "expose/protobuf_exposition.hpp"
@@ -38,9 +39,42 @@ void append_uint(std::string& out, uint64_t value) {
   out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
 }
 
+constexpr uint64_t kEachByte = 0x0101010101010101;
+constexpr uint64_t kHighBits = 0x8080808080808080;
+
+// Whether any byte of `word` equals `byte` (the zero-byte test on word ^ byte
+// repeated: exact as a yes or no).
+uint64_t has_byte(uint64_t word, char byte) {
+  const uint64_t x = word ^ (kEachByte * static_cast<uint8_t>(byte));
+  return (x - kEachByte) & ~x & kHighBits;
+}
+
+uint64_t has_escaped_byte(uint64_t word, bool escape_quote) {
+  return has_byte(word, '\\') | has_byte(word, '\n') | (escape_quote ? has_byte(word, '"') : 0);
+}
+
+// Eight bytes at a time, the last eight overlapping: find_first_of would call
+// memchr on the set for every byte (it was most of a scrape's escaping time).
+bool needs_escape(std::string_view text, bool escape_quote) {
+  const auto word_at = [&text](size_t i) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    return word;
+  };
+  if (text.size() < sizeof(uint64_t)) {
+    return std::any_of(text.begin(), text.end(), [escape_quote](char c) {
+      return c == '\\' || c == '\n' || (escape_quote && c == '"');
+    });
+  }
+  for (size_t i = 0; i + sizeof(uint64_t) < text.size(); i += sizeof(uint64_t)) {
+    if (has_escaped_byte(word_at(i), escape_quote) != 0) return true;
+  }
+  return has_escaped_byte(word_at(text.size() - sizeof(uint64_t)), escape_quote) != 0;
+}
+
 // Escapes \ and newline, and " where the grammar asks for it.
 void append_escaped(std::string& out, std::string_view text, bool escape_quote) {
-  if (text.find_first_of(escape_quote ? "\\\n\"" : "\\\n") == std::string_view::npos) {
+  if (!needs_escape(text, escape_quote)) {
     out += text;  // the common case: nothing to escape
     return;
   }
@@ -76,10 +110,13 @@ bool any_byte(std::span<const uint8_t> bytes) {
 class FamilyWriter {
  public:
   // `exemplars` as CollectedMetrics::exemplars of the family (OpenMetrics
-  // only; empty for text 0.0.4).
-  FamilyWriter(std::string& out, ExpositionFormat format, const prometheus::MetricFamily& family,
-               double created, std::span<const Exemplar> exemplars)
+  // only; empty for text 0.0.4). `out` goes to `sink` whenever it holds a
+  // piece, after a series.
+  FamilyWriter(std::string& out, const BodySink& sink, ExpositionFormat format,
+               const prometheus::MetricFamily& family, double created,
+               std::span<const Exemplar> exemplars)
       : out_(out),
+        sink_(sink),
         openmetrics_(format == ExpositionFormat::openmetrics),
         family_(family),
         created_(created),
@@ -98,7 +135,13 @@ class FamilyWriter {
     out_ += ' ';
     out_ += type_name();
     out_ += '\n';
-    for (size_t j = 0; j < family_.metric.size(); ++j) write_metric(name, j);
+    for (size_t j = 0; j < family_.metric.size(); ++j) {
+      write_metric(name, j);
+      if (out_.size() >= sink_.piece_bytes) {
+        sink_.take(out_);
+        out_.clear();
+      }
+    }
   }
 
  private:
@@ -200,6 +243,7 @@ class FamilyWriter {
   }
 
   std::string& out_;
+  const BodySink& sink_;
   bool openmetrics_;
   const prometheus::MetricFamily& family_;
   double created_;
@@ -210,25 +254,47 @@ class FamilyWriter {
 
 }  // namespace
 
-std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
-  if (format == ExpositionFormat::protobuf_delimited) return render_protobuf(metrics);
-  // Roughly 80 bytes a sample: one allocation for the whole body.
+void render_in_pieces(const CollectedMetrics& metrics, ExpositionFormat format,
+                      const BodySink& sink) {
+  std::string out;
+  if (format == ExpositionFormat::protobuf_delimited) {
+    out = render_protobuf(metrics);
+    sink.take(out);
+    return;
+  }
+  // Roughly 80 bytes a sample: one allocation for the whole body, or a piece.
   size_t samples = 0;
   for (const auto& family : metrics.families) {
     for (const auto& m : family.metric) samples += 1 + m.histogram.bucket.size();
   }
-  std::string out;
-  out.reserve(samples * 96 + metrics.families.size() * 256);
+  out.reserve(std::min(samples * 96 + metrics.families.size() * 256,
+                       sink.piece_bytes + sink.piece_bytes / 4));
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     const double created =
         i < metrics.created_seconds.size() ? metrics.created_seconds[i] : std::nan("");
     const std::span<const Exemplar> exemplars = i < metrics.exemplars.size()
                                                     ? std::span(metrics.exemplars[i])
                                                     : std::span<const Exemplar>{};
-    FamilyWriter(out, format, metrics.families[i], created, exemplars).write();
+    FamilyWriter(out, sink, format, metrics.families[i], created, exemplars).write();
   }
   if (format == ExpositionFormat::openmetrics) out += "# EOF\n";
-  return out;
+  if (!out.empty()) sink.take(out);
+}
+
+BodySink whole_body(std::string& body) {
+  return {SIZE_MAX, [&body](std::string& piece) {
+            if (body.empty()) {
+              body = std::move(piece);
+            } else {
+              body += piece;
+            }
+          }};
+}
+
+std::string render(const CollectedMetrics& metrics, ExpositionFormat format) {
+  std::string body;
+  render_in_pieces(metrics, format, whole_body(body));
+  return body;
 }
 
 std::string_view content_type(ExpositionFormat format) {

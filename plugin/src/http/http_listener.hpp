@@ -38,8 +38,9 @@ namespace nq::metrics {
 // What the listener serves, and whom it tells what happened (each callback
 // optional, called on a serving thread).
 struct HttpEndpoints {
-  std::function<std::string(ExpositionFormat)> render_metrics;  // uncompressed
-  std::string server_name;                                      // "nq-metrics/0.1.0"
+  // One scrape, uncompressed, handed to the sink (which may compress it).
+  std::function<void(ExpositionFormat, const BodySink&)> render_metrics;
+  std::string server_name;  // "nq-metrics/0.1.0"
   std::string landing_page_html;
   std::function<void()> on_auth_failure;  // a request refused for its credentials
   std::function<void(uint32_t connections_open)> on_scrape;  // before render_metrics

@@ -1,7 +1,5 @@
 #include "http/negotiation.hpp"
 
-#include <isa-l/igzip_lib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -102,47 +100,6 @@ bool accepts_gzip(std::string_view accept_encoding) {
     if (iequals(e.value, "gzip")) gzip = e.q > 0;
   });
   return gzip;
-}
-
-bool gzip_compress(std::string_view body, std::string& out, std::string& error) {
-  // The compressor's state (80 KiB) and level buffer (276 KiB) are made for
-  // each scrape, as its body is: none outlives a call or stays on a serving
-  // thread.
-  struct Compressor {
-    isal_zstream stream;
-    uint8_t level_buffer[ISAL_DEF_LVL1_DEFAULT];
-  };
-  static_assert(kGzipLevel == 1, "the level buffer is sized for level 1");
-  // Not zeroed: isal_deflate_init sets what igzip reads.
-  const std::unique_ptr<Compressor> compressor(new Compressor);
-  isal_zstream& stream = compressor->stream;
-  isal_deflate_init(&stream);
-  stream.level = kGzipLevel;
-  stream.level_buf = compressor->level_buffer;
-  stream.level_buf_size = sizeof compressor->level_buffer;
-  stream.gzip_flag = IGZIP_GZIP;
-  stream.end_of_stream = 1;
-  if (body.size() > UINT32_MAX) {
-    error = "gzip: the body is larger than 4 GiB";
-    return false;
-  }
-  stream.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(body.data()));
-  stream.avail_in = static_cast<uint32_t>(body.size());
-  // A text body compresses 7-8 times; the output grows when it does not.
-  out.resize(body.size() / 4 + 4096);
-  size_t written = 0;
-  while (stream.internal_state.state != ZSTATE_END) {
-    if (written == out.size()) out.resize(out.size() * 2);
-    stream.next_out = reinterpret_cast<uint8_t*>(out.data() + written);
-    stream.avail_out = static_cast<uint32_t>(std::min<size_t>(out.size() - written, UINT32_MAX));
-    if (const int status = isal_deflate(&stream); status != COMP_OK) {
-      error = "gzip: isal_deflate failed with " + std::to_string(status);
-      return false;
-    }
-    written = out.size() - stream.avail_out;
-  }
-  out.resize(written);
-  return true;
 }
 
 }  // namespace nq::metrics

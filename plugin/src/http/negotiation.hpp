@@ -1,10 +1,10 @@
 // What a scrape's request asks for: the exposition format its Accept header
-// prefers and whether its Accept-Encoding allows gzip; and the gzip itself.
+// prefers and whether its Accept-Encoding allows gzip (the gzip itself:
+// http/gzip_stream.hpp).
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,13 +21,5 @@ ExpositionFormat negotiate_format(std::string_view accept);
 
 // True when an Accept-Encoding header allows gzip (q-value above zero).
 bool accepts_gzip(std::string_view accept_encoding);
-
-// The igzip (ISA-L) level of scrape bodies: chosen by measurement against
-// zlib, libdeflate and igzip's other levels (docs/PERFORMANCE.md, "Gzip of a
-// scrape").
-inline constexpr uint32_t kGzipLevel = 1;
-
-// RFC 1952 gzip of `body` into `out`, compressed whole (ISA-L's igzip).
-bool gzip_compress(std::string_view body, std::string& out, std::string& error);
 
 }  // namespace nq::metrics

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "http/gzip_stream.hpp"
 #include "http/negotiation.hpp"
 #include "http/serving.hpp"
 #include "http/web_security.hpp"
@@ -62,14 +63,16 @@ Response route(const Request& req, const ServingContext& context) {
   if (target == "/metrics") {
     const ExpositionFormat format = negotiate_format(req[http::field::accept]);
     notify(endpoints.on_scrape, context.sessions.load());
-    std::string body = endpoints.render_metrics(format);
     const bool gzip = accepts_gzip(req[http::field::accept_encoding]);
+    std::string body;
     if (gzip) {
-      std::string compressed, error;
-      if (!gzip_compress(body, compressed, error)) {
+      std::string error;
+      const auto render = [&](const BodySink& sink) { endpoints.render_metrics(format, sink); };
+      if (!gzip_rendered(render, body, error)) {
         return error_response(http::status::internal_server_error, error + "\n", name);
       }
-      body = std::move(compressed);
+    } else {
+      endpoints.render_metrics(format, whole_body(body));
     }
     Response res =
         make_response(req, http::status::ok, content_type(format), std::move(body), name);
