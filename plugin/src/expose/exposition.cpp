@@ -16,27 +16,34 @@ using Label = prometheus::ClientMetric::Label;
 // Numbers as Go's strconv 'g' with shortest precision writes them, except that
 // plain notation is kept up to 1e21 so that counters read as integers:
 // 5e-05, 0.0005, 1, 60, 1764023456.25, +Inf.
-void append_number(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(value)) {
-    out += value > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buffer[64];
+// The most a sample's value takes (write_value): 21 digits in plain
+// notation, a sign, a point and the shortest round-trip fraction.
+constexpr size_t kMaxValueChars = 64;
+
+char* write_number(char* out, double value) {
+  const auto copy = [out](std::string_view text) {
+    return std::copy(text.begin(), text.end(), out);
+  };
+  if (std::isnan(value)) return copy("NaN");
+  if (std::isinf(value)) return copy(value > 0 ? "+Inf" : "-Inf");
   const double magnitude = std::fabs(value);
   const bool plain = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e21);
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value,
-                    plain ? std::chars_format::fixed : std::chars_format::scientific);
-  out.append(buffer, result.ptr);
+  return std::to_chars(out, out + kMaxValueChars, value,
+                       plain ? std::chars_format::fixed : std::chars_format::scientific)
+      .ptr;
 }
 
-void append_uint(std::string& out, uint64_t value) {
-  char buffer[24];
-  out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+// A sample's value; whole numbers (the common case) without a float.
+char* write_value(char* out, double value) {
+  if (value >= 0 && value < 1e19 && value == std::floor(value)) {
+    return std::to_chars(out, out + kMaxValueChars, static_cast<uint64_t>(value)).ptr;
+  }
+  return write_number(out, value);
+}
+
+void append_number(std::string& out, double value) {
+  char buffer[kMaxValueChars];
+  out.append(buffer, write_number(buffer, value));
 }
 
 constexpr uint64_t kEachByte = 0x0101010101010101;
@@ -209,18 +216,23 @@ class FamilyWriter {
 
   void sample(std::string_view name, std::string_view suffix, std::string_view label_block,
               double value, const Exemplar* exemplar = nullptr) {
-    out_ += name;
-    out_ += suffix;
+    // The line is written in place, into room made for the longest it can be
+    // (one size check for the whole line, not one per part).
+    const size_t start = out_.size();
+    out_.resize(start + name.size() + suffix.size() + label_block.size() + 2 + kMaxValueChars);
+    char* at = out_.data() + start;
+    const auto copy = [&at](std::string_view text) {
+      at = std::copy(text.begin(), text.end(), at);
+    };
+    copy(name);
+    copy(suffix);
     if (!label_block.empty()) {
-      out_ += label_block;
-      out_ += '}';
+      copy(label_block);
+      *at++ = '}';
     }
-    out_ += ' ';
-    if (value >= 0 && value < 1e19 && value == std::floor(value)) {
-      append_uint(out_, static_cast<uint64_t>(value));  // the common case, without a float
-    } else {
-      append_number(out_, value);
-    }
+    *at++ = ' ';
+    at = write_value(at, value);
+    out_.resize(static_cast<size_t>(at - out_.data()));
     if (exemplar != nullptr) append_exemplar(*exemplar);
     out_ += '\n';
   }
