@@ -279,8 +279,8 @@ void render_in_pieces(const CollectedMetrics& metrics, ExpositionFormat format,
   for (const auto& family : metrics.families) {
     for (const auto& m : family.metric) samples += 1 + m.histogram.bucket.size();
   }
-  out.reserve(std::min(samples * 96 + metrics.families.size() * 256,
-                       sink.piece_bytes + sink.piece_bytes / 4));
+  const size_t whole = samples * 96 + metrics.families.size() * 256;
+  out.reserve(sink.piece_bytes < whole ? sink.piece_bytes + sink.piece_bytes / 4 : whole);
   for (size_t i = 0; i < metrics.families.size(); ++i) {
     const double created =
         i < metrics.created_seconds.size() ? metrics.created_seconds[i] : std::nan("");
