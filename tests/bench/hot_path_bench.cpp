@@ -10,7 +10,6 @@
 #include <prometheus/registry.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,40 +21,13 @@
 
 #include "nq/testing/exposition_samples.hpp"
 #include "nq/testing/http_client.hpp"
-#include "test_engine.hpp"
+#include "plugin_host.hpp"
 
 namespace {
 
-nq::testing::TestEngine& plugin_engine() {
-  static nq::testing::TestEngine engine;
-  return engine;
-}
-
-// The plugin, loaded once for the whole run.
-nq_host* plugin_host() {
-  static nq_host* host = [] {
-    // As a database server does: as many files as allowed, so that the
-    // listener may hold the attack of BM_QueryPair_Plugin_WhileAttacked.
-    rlimit files{};
-    ::getrlimit(RLIMIT_NOFILE, &files);
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
-    nq::testing::TestEngine& engine = plugin_engine();
-    engine.settings["listen"] = "127.0.0.1:0";
-    nq_host* h = engine.create_host();
-    char err[512];
-    if (nq_host_load(h, NQ_PLUGIN_PATH, err, sizeof err) != NQ_OK) {
-      std::fprintf(stderr, "nq-bench: cannot load the plugin: %s\n", err);
-      std::abort();
-    }
-    return h;
-  }();
-  return host;
-}
-
-nq_str str(const std::string& s) {
-  return {s.data(), s.size()};
-}
+using nq::bench::plugin_engine;
+using nq::bench::plugin_host;
+using nq::bench::str;
 
 const std::array<std::string, 64>& lock_resources() {
   static const auto names = [] {
@@ -305,7 +277,6 @@ void BM_WebSocketSend_PromCppHandles(benchmark::State& state) {
 
 }  // namespace
 
-#define NQ_BENCH_THREADS(fn) BENCHMARK(fn)->Threads(1)->Threads(2)
 NQ_BENCH_THREADS(BM_QueryPair_Plugin);
 NQ_BENCH_THREADS(BM_QueryPair_Plugin_WithContext);
 BENCHMARK(BM_QueryPair_Plugin_WhileScraped);
