@@ -10,7 +10,8 @@
 # fault on one engine fires on both replicas and is notified once; with one
 # replica and one Alertmanager peer SIGKILLed, a fault on another engine is
 # still notified once; restarted, they send no duplicate, and the resolve
-# arrives once; every dashboard panel has data from a replica and from
+# arrives once; VictoriaMetrics stopped and restarted during remote write
+# leaves no gap in the global view; every dashboard panel has data from a replica and from
 # VictoriaMetrics, and every rule expression evaluates on VictoriaMetrics.
 # The rules are the stack's, `for:` shortened to 0s (NeuroQuantumDBDown keeps
 # its 1m: restarting an engine must not page); scrapes and evaluations 1 s.
@@ -131,6 +132,33 @@ python3 -c 'import sys; v, p = map(float, sys.argv[1:]); sys.exit(not 0.8 * p <=
 samples=$(value_of "$vm" 'count_over_time(up{instance="db-sessions"}[10s])')
 [ "${samples%.*}" -le 12 ] || fail "VictoriaMetrics keeps $samples samples of up in 10 s: not deduplicated"
 echo "ok: $counter is $in_vm in VictoriaMetrics, $in_b in replica b; $samples samples of up in 10 s (deduplicated)"
+
+# 3b. VictoriaMetrics stopped during remote write and restarted on its data
+#     after an outage: the replicas keep what they scrape in their WAL and
+#     send it once it is back, so the global view has no gap, not even over
+#     the outage (a 1 s series keeps a sample every second or so).
+outage_began=$(date +%s)
+kill "${member_pid[victoria-metrics]}"; wait "${member_pid[victoria-metrics]}" 2>/dev/null || true
+sleep 8
+outage_ended=$(date +%s)
+start_victoria_metrics "$vm_port" 1s
+caught_up() {
+  local newest
+  newest=$(value_of "$vm" 'timestamp(up{instance="db-sessions"})')
+  [ -n "$newest" ] && [ "${newest%.*}" -ge $((outage_ended + 3)) ]
+}
+wait_for 60 caught_up || fail "VictoriaMetrics did not catch up after its restart"
+# The window's ends count as samples: what is missing at either end is a gap.
+window=("$((outage_began - 5))" "$((outage_ended + 3))")
+largest_gap=$(curl -fsS --get "$vm/api/v1/export" --data-urlencode 'match[]=up{instance="db-sessions"}' \
+  --data-urlencode "start=${window[0]}" --data-urlencode "end=${window[1]}" |
+  python3 -c 'import json, sys
+t = sorted({int(sys.argv[1]) * 1000, int(sys.argv[2]) * 1000}
+           | {ms for line in sys.stdin for ms in json.loads(line)["timestamps"]})
+print(max(b - a for a, b in zip(t, t[1:])) / 1000)' "${window[@]}")
+python3 -c 'import sys; sys.exit(not float(sys.argv[1]) <= 2.5)' "$largest_gap" ||
+  fail "VictoriaMetrics has a gap of $largest_gap s in up{instance=\"db-sessions\"} around its $((outage_ended - outage_began)) s outage"
+echo "ok: VictoriaMetrics down for $((outage_ended - outage_began)) s and restarted: the replicas' WAL filled it in (largest gap in a 1 s series: $largest_gap s)"
 
 # 4. The dashboards and the rules on either datasource. VictoriaMetrics 1.79
 #    has no native histograms: the panels calling histogram_sum or
