@@ -63,17 +63,12 @@ uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_
   return insert ? table.find_or_insert(k) : table.find(k);
 }
 
-std::string_view EventRecorder::raw_key(std::initializer_list<nq_str> parts,
-                                        char* buffer) noexcept {
-  // NULL and empty both become "unknown": the same raw value.
-  auto bytes = [](nq_str part) {
-    return part.data != nullptr ? std::string_view(part.data, part.len) : std::string_view();
-  };
-  if (parts.size() == 1) return bytes(*parts.begin());
+std::string_view EventRecorder::raw_parts(std::initializer_list<nq_str> parts,
+                                          char* buffer) noexcept {
   const std::string_view too_long(buffer, LabelCache::kKeyBytes + 1);
   size_t len = 0, left = parts.size();
   for (const nq_str part : parts) {
-    const std::string_view b = bytes(part);
+    const std::string_view b = raw_bytes(part);
     const bool last = --left == 0;
     if ((!last && b.size() > UINT8_MAX) ||
         b.size() + (last ? 0 : 1) > LabelCache::kKeyBytes - len) {
@@ -89,18 +84,21 @@ std::string_view EventRecorder::raw_key(std::initializer_list<nq_str> parts,
 MetricStore::LabelRef EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
                                                 std::initializer_list<nq_str> parts,
                                                 bool insert) noexcept {
-  const LabelSpaceId space = family(id).space;
+  const LabelSpaceId space = space_of(id);
   char raw[LabelCache::kKeyBytes + 1];
-  const MetricStore::LabelRef ref = store_.label_ref(
-      slot, space, raw_key(parts, raw), [&] { return label_slot(space, parts, insert); });
-  if (ref.slot == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
-  return ref;
+  // A value the thread's cache holds is never the overflow slot: only a
+  // resolved one may be.
+  return store_.label_ref(slot, space, raw_key(parts, raw), [&] {
+    const uint32_t label = label_slot(space, parts, insert);
+    if (label == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
+    return label;
+  });
 }
 
 MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str database, nq_str digest,
                                                 char* key, size_t& key_len) noexcept {
   char raw[LabelCache::kKeyBytes + 1];
-  return store_.label_ref(slot, S::query_digests, raw_key({database, digest}, raw), [&] {
+  return store_.label_ref(slot, S::query_digests, raw_parts({database, digest}, raw), [&] {
     key_len = digest_key(database, digest, key);
     return store_.labels(S::query_digests).find({key, key_len});
   });
@@ -108,7 +106,7 @@ MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str data
 
 uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
                                      nq_str value) noexcept {
-  const LabelSpaceId space = family(count_id).space;
+  const LabelSpaceId space = space_of(count_id);
   LabelTable& table = store_.labels(space);
   const size_t raw_len = has_text(value) ? value.len : 0;
   ContextEntry* entry = nullptr;

@@ -119,8 +119,8 @@ class MetricStore {
   // bytes; otherwise resolve() (sanitizing, then the table) gives its slot,
   // which the cache then remembers unless it is the overflow slot.
   template <typename Resolve>
-  LabelRef label_ref(nq_thread_slot slot, LabelSpaceId space, std::string_view raw,
-                     Resolve&& resolve) noexcept;
+  [[gnu::always_inline]] LabelRef label_ref(nq_thread_slot slot, LabelSpaceId space,
+                                            std::string_view raw, Resolve&& resolve) noexcept;
   // Makes a traced event the exemplar of a bucket (counters: 0) of a series
   // of a family in kExemplarFamilies; `value` in the family's recorded unit.
   void record_exemplar(FamilyId id, uint32_t series, uint32_t bucket, const TraceContext& trace,
@@ -322,13 +322,11 @@ inline MetricStore::LabelRef MetricStore::label_ref(nq_thread_slot slot, LabelSp
   }
   const LabelTable& table = labels_const(space);
   const uint64_t frees = table.frees();  // before resolve(): a free meanwhile makes it stale
-  LabelRef ref;
-  LabelCache::Lookup lookup;
-  ref.cells = cache->find(slot, raw, frees, ref.slot, lookup);
-  if (ref.cells != nullptr) return ref;
-  ref.slot = resolve();
-  if (ref.slot != table.overflow_slot()) ref.cells = cache->claim(lookup, raw, frees, ref.slot);
-  return ref;
+  if (const LabelCache::Hit hit = cache->find(slot, raw, frees); hit.cells != nullptr) {
+    return {hit.label, hit.cells};
+  }
+  const uint32_t label = resolve();
+  return {label, label != table.overflow_slot() ? cache->claim(slot, raw, frees, label) : nullptr};
 }
 
 template <typename Visit>
