@@ -21,7 +21,8 @@ class EventRecorder {
 
   // Every hook call is counted, whatever the event holds.
   void count_hook(nq_thread_slot slot, HookId hook) noexcept {
-    store_.count(slot, FamilyId::plugin_events_total, static_cast<uint32_t>(hook));
+    store_.count(store_.fixed_row(slot), FamilyId::plugin_events_total,
+                 static_cast<uint32_t>(hook));
   }
   // A hook call whose event cannot be read (NULL, or a struct_size smaller
   // than the event's first version): counted, not recorded.
@@ -38,9 +39,10 @@ class EventRecorder {
  private:
   // Writes the key made of the sanitized `parts` to `key`; returns its length.
   size_t make_key(std::initializer_list<nq_str> parts, char* key) const noexcept;
-  // Slot of the engine-valued key made of `parts` in `space` (inserted if
-  // `insert`), or the space's overflow slot.
-  uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
+  // Slot of the engine-valued key made of `parts` in the space of `id`
+  // (inserted if `insert`), or the space's overflow slot, the event of `id`
+  // then counted as an overflow.
+  uint32_t label_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
                       bool insert) noexcept;
   // A statement's database, user or application as a label value written to
   // `out`: sanitized, or empty when the engine gave none; returns its length.

@@ -10,19 +10,18 @@ LabelCache::LabelCache(uint32_t thread_slots, uint32_t entries, uint32_t cells)
       entries_(std::bit_ceil(std::max<uint32_t>(entries, kWindow))),
       window_shift_(64 - static_cast<uint32_t>(std::countr_zero(entries_))),
       cells_(cells),
-      row_cells_(LineAlignedCells::whole_lines(uint64_t{entries_} * cells)),
       entries_of_(new Entry[size_t{thread_slots} * entries_]),
-      storage_(2 * size_t{thread_slots} * row_cells_),
+      storage_(2 * size_t{thread_slots} * entries_ * cells),
       cells_of_(storage_.data()),
-      drained_of_(cells_of_ + size_t{thread_slots} * row_cells_) {}
+      drained_of_(cells_of_ + size_t{thread_slots} * entries_ * cells) {}
 
 size_t LabelCache::memory_bytes() const noexcept {
   return sizeof(Entry) * thread_slots_ * entries_ + storage_.memory_bytes();
 }
 
-bool LabelCache::settled(uint32_t thread, uint32_t entry) const noexcept {
-  const std::atomic<uint64_t>* now = cells(thread, entry);
-  const std::atomic<uint64_t>* done = drained(thread, entry);
+bool LabelCache::settled(uint32_t at) const noexcept {
+  const std::atomic<uint64_t>* now = cells(at);
+  const std::atomic<uint64_t>* done = drained(at);
   for (uint32_t c = 0; c < cells_; ++c) {
     if (now[c].load(std::memory_order_relaxed) != done[c].load(std::memory_order_acquire)) {
       return false;
@@ -34,31 +33,30 @@ bool LabelCache::settled(uint32_t thread, uint32_t entry) const noexcept {
 std::atomic<uint64_t>* LabelCache::claim(uint32_t thread, std::string_view raw, uint64_t frees,
                                          uint32_t label) noexcept {
   const Key key = key_of(raw);
-  Entry* row = entries(thread);
   const uint32_t first = window(key);
   // The entry that holds these bytes keeps them (find() saw it stale).
   for (uint32_t i = 0; i < kWindow; ++i) {
-    const uint32_t at = nth(first, i);
-    Entry& e = row[at];
+    const uint32_t at = nth(thread, first, i);
+    Entry& e = entries_of_[at];
     const uint32_t held = e.label.load(std::memory_order_relaxed);
     if (held == kNoLabel || !holds(e, key)) continue;
     if (held != label) {
-      if (!settled(thread, at)) return nullptr;  // its counts wait for the next drain
+      if (!settled(at)) return nullptr;  // its counts wait for the next drain
       e.label.store(label, std::memory_order_relaxed);
     }
     e.frees = frees;
-    return cells(thread, at);
+    return cells(at);
   }
   for (uint32_t i = 0; i < kWindow; ++i) {
-    const uint32_t at = nth(first, i);
-    Entry& e = row[at];
-    if (e.label.load(std::memory_order_relaxed) != kNoLabel && !settled(thread, at)) continue;
+    const uint32_t at = nth(thread, first, i);
+    Entry& e = entries_of_[at];
+    if (e.label.load(std::memory_order_relaxed) != kNoLabel && !settled(at)) continue;
     e.label.store(label, std::memory_order_relaxed);
     e.key_len = static_cast<uint32_t>(raw.size());
     e.frees = frees;
     for (size_t w = 0; w < key.whole; ++w) e.words[w] = word_at(raw.data() + w * 8);
     e.words[key.whole] = key.tail;
-    return cells(thread, at);
+    return cells(at);
   }
   return nullptr;
 }

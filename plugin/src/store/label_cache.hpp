@@ -134,24 +134,26 @@ class LabelCache {
   uint32_t window(const Key& key) const noexcept {
     return static_cast<uint32_t>(key.hash >> window_shift_);
   }
-  uint32_t nth(uint32_t first, uint32_t i) const noexcept { return (first + i) & (entries_ - 1); }
-  Entry* entries(uint32_t thread) const noexcept {
-    return entries_of_.get() + size_t{thread} * entries_;
+  // Entries are numbered thread after thread: this is the number of the i-th
+  // entry of `thread`'s window that starts at its entry `first`.
+  uint32_t nth(uint32_t thread, uint32_t first, uint32_t i) const noexcept {
+    return thread * entries_ + ((first + i) & (entries_ - 1));
   }
-  // Each thread's cells start on a line of their own.
-  std::atomic<uint64_t>* cells(uint32_t thread, uint32_t entry) const noexcept {
-    return cells_of_ + size_t{thread} * row_cells_ + size_t{entry} * cells_;
+  // Each thread's cells start on a line of their own: entries_ (a multiple
+  // of kWindow) times cells_ is a whole number of lines.
+  static_assert(kWindow % LineAlignedCells::kCellsPerLine == 0);
+  std::atomic<uint64_t>* cells(uint32_t at) const noexcept {
+    return cells_of_ + size_t{at} * cells_;
   }
-  std::atomic<uint64_t>* drained(uint32_t thread, uint32_t entry) const noexcept {
-    return drained_of_ + size_t{thread} * row_cells_ + size_t{entry} * cells_;
+  std::atomic<uint64_t>* drained(uint32_t at) const noexcept {
+    return drained_of_ + size_t{at} * cells_;
   }
-  bool settled(uint32_t thread, uint32_t entry) const noexcept;
+  bool settled(uint32_t at) const noexcept;
 
   const uint32_t thread_slots_;
   const uint32_t entries_;       // per thread slot
   const uint32_t window_shift_;  // 64 - log2(entries_)
   const uint32_t cells_;         // per entry
-  const uint32_t row_cells_;     // per thread slot, a whole number of lines
   std::unique_ptr<Entry[]> entries_of_;
   LineAlignedCells storage_;                 // both cell arrays
   std::atomic<uint64_t>* const cells_of_;    // owner adds
@@ -161,36 +163,34 @@ class LabelCache {
 inline LabelCache::Hit LabelCache::find(uint32_t thread, std::string_view raw,
                                         uint64_t frees) const noexcept {
   const Key key = key_of(raw);
-  const Entry* row = entries(thread);
   const uint32_t first = window(key);
   for (uint32_t i = 0; i < kWindow; ++i) {
-    const Entry& e = row[nth(first, i)];
+    const uint32_t at = nth(thread, first, i);
+    const Entry& e = entries_of_[at];
     if (!holds(e, key)) continue;
     const uint32_t label = e.label.load(std::memory_order_relaxed);
     if (label == kNoLabel) continue;  // never claimed (its key is empty)
     if (e.frees != frees) return {};  // the table freed a slot since: ask it again
-    return {cells(thread, nth(first, i)), label};
+    return {cells(at), label};
   }
   return {};
 }
 
 template <typename Move>
 void LabelCache::drain(Move&& move) {
-  for (uint32_t thread = 0; thread < thread_slots_; ++thread) {
-    for (uint32_t at = 0; at < entries_; ++at) {
-      const std::atomic<uint32_t>& label = entries(thread)[at].label;
-      if (label.load(std::memory_order_relaxed) == kNoLabel) continue;  // never claimed
-      std::atomic<uint64_t>* now = cells(thread, at);
-      std::atomic<uint64_t>* done = drained(thread, at);
-      for (uint32_t c = 0; c < cells_; ++c) {
-        // The cell, then the label: the count read was made under that label
-        // (the owner relabels only a settled entry, and this cell is not).
-        const uint64_t value = now[c].load(std::memory_order_acquire);
-        const uint64_t gain = value - done[c].load(std::memory_order_relaxed);
-        if (gain == 0) continue;
-        move(label.load(std::memory_order_relaxed), c, gain);
-        done[c].store(value, std::memory_order_release);
-      }
+  for (uint32_t at = 0; at < thread_slots_ * entries_; ++at) {
+    const std::atomic<uint32_t>& label = entries_of_[at].label;
+    if (label.load(std::memory_order_relaxed) == kNoLabel) continue;  // never claimed
+    std::atomic<uint64_t>* now = cells(at);
+    std::atomic<uint64_t>* done = drained(at);
+    for (uint32_t c = 0; c < cells_; ++c) {
+      // The cell, then the label: the count read was made under that label
+      // (the owner relabels only a settled entry, and this cell is not).
+      const uint64_t value = now[c].load(std::memory_order_acquire);
+      const uint64_t gain = value - done[c].load(std::memory_order_relaxed);
+      if (gain == 0) continue;
+      move(label.load(std::memory_order_relaxed), c, gain);
+      done[c].store(value, std::memory_order_release);
     }
   }
 }
