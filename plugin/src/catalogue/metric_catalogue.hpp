@@ -116,6 +116,7 @@ inline constexpr LabelSpaceId kSpaceOfFamily[kFamilyCount] = {
 constexpr LabelSpaceId space_of(FamilyId id) {
   return kSpaceOfFamily[static_cast<size_t>(id)];
 }
+
 std::span<const LabelSpaceDef> label_spaces() noexcept;
 const LabelSpaceDef& label_space(LabelSpaceId id) noexcept;
 

@@ -7,10 +7,10 @@
 // shared row with an atomic fetch_add. Either way no increment is lost.
 // Rows start on their own cache lines so threads never share a line.
 //
-// Thread-safety: add() (and a Row's) is wait-free and may run concurrently with
-// sum() on any thread; a Row of an exclusive slot is used by that slot's
-// thread only. All memory is allocated in the constructor; add() never allocates,
-// locks or makes a system call. Gauges that go up and down store two's
+// Thread-safety: add() (and a Row's) is wait-free and may run concurrently
+// with sum() on any thread; a Row of an exclusive slot is used by that slot's
+// thread only. All memory is allocated in the constructor; add() never
+// allocates, locks or makes a system call. Gauges that go up and down store two's
 // complement deltas; the sum wraps back to the signed value.
 #pragma once
 

@@ -62,10 +62,10 @@ class LabelCache {
   // kKeyBytes) from when the table's frees() was `frees`.
   [[gnu::always_inline]] Hit find(uint32_t thread, std::string_view raw,
                                   uint64_t frees) const noexcept;
-  // Owner side, after the table gave `raw` the slot `label` (its frees() read
-  // before it was asked): remembers it in the entry that holds these bytes
-  // or in a free or settled entry of its window, and returns that entry's
-  // cells; nullptr when none could take it.
+  // Owner side, after the table gave `raw` (at most kKeyBytes) the slot
+  // `label` (its frees() read before it was asked): remembers it in the
+  // entry that holds these bytes or in a free or settled entry of its window,
+  // and returns that entry's cells; nullptr when none could take it.
   std::atomic<uint64_t>* claim(uint32_t thread, std::string_view raw, uint64_t frees,
                                uint32_t label) noexcept;
 
@@ -130,7 +130,7 @@ class LabelCache {
     return true;
   }
 
-  // The first entry of a key's window, and the entry i after it.
+  // Where a key's window starts among its thread's entries.
   uint32_t window(const Key& key) const noexcept {
     return static_cast<uint32_t>(key.hash >> window_shift_);
   }
