@@ -40,15 +40,21 @@ struct SlotLease {
   SlotLease(const SlotLease&) = delete;
   SlotLease& operator=(const SlotLease&) = delete;
   ~SlotLease() {
+    // A hook called later in the thread's exit (another thread_local's
+    // destructor) goes the shared way: the slot may be someone else's.
+    t_thread_slot = NQ_THREAD_SLOT_SHARED;
     if (slot != NQ_THREAD_SLOT_SHARED) release_slot(slot);
   }
 };
 
 }  // namespace
 
-nq_thread_slot current_thread_slot(uint32_t limit) noexcept {
+thread_local constinit uint32_t t_thread_slot [[gnu::tls_model("initial-exec")]] = kUnclaimedSlot;
+
+nq_thread_slot claim_thread_slot() noexcept {
   [[gnu::tls_model("initial-exec")]] static thread_local SlotLease lease;
-  return lease.slot < limit ? lease.slot : NQ_THREAD_SLOT_SHARED;
+  t_thread_slot = lease.slot;
+  return lease.slot;
 }
 
 }  // namespace nq::host::detail

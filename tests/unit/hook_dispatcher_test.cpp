@@ -163,5 +163,22 @@ TEST(ThreadSlots, LiveThreadsGetDistinctSlotsAndShareBeyondTheLimit) {
   EXPECT_EQ(current_thread_slot(0), NQ_THREAD_SLOT_SHARED);
 }
 
+// A thread_local destroyed after the thread gave its slot back (one made
+// before the slot was claimed) may still call a hook: it goes the shared way,
+// since the slot may already be another thread's.
+TEST(ThreadSlots, AThreadThatGaveItsSlotBackGoesShared) {
+  struct CallsAtExit {
+    nq_thread_slot* seen;
+    ~CallsAtExit() { *seen = current_thread_slot(NQ_HOST_MAX_THREAD_SLOTS); }
+  };
+  nq_thread_slot during = NQ_THREAD_SLOT_SHARED, at_exit = 0;
+  std::thread([&] {
+    thread_local CallsAtExit calls_at_exit{&at_exit};
+    during = current_thread_slot(NQ_HOST_MAX_THREAD_SLOTS);
+  }).join();
+  EXPECT_NE(during, NQ_THREAD_SLOT_SHARED);
+  EXPECT_EQ(at_exit, NQ_THREAD_SLOT_SHARED);
+}
+
 }  // namespace
 }  // namespace nq::host::detail

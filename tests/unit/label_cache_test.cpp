@@ -18,31 +18,54 @@ void add(std::atomic<uint64_t>& cell, uint64_t n) {
 // Owner's side of one event: the cells of `raw` remembered as `label`.
 std::atomic<uint64_t>* cells_of(LabelCache& cache, uint32_t thread, const std::string& raw,
                                 uint64_t frees, uint32_t label) {
-  LabelCache::Lookup lookup;
-  uint32_t found = LabelCache::kNoLabel;
-  std::atomic<uint64_t>* cells = cache.find(thread, raw, frees, found, lookup);
-  if (cells != nullptr) {
-    EXPECT_EQ(found, label);
-    return cells;
+  const LabelCache::Hit hit = cache.find(thread, raw, frees);
+  if (hit.cells != nullptr) {
+    EXPECT_EQ(hit.label, label);
+    return hit.cells;
   }
-  return cache.claim(lookup, raw, frees, label);
+  return cache.claim(thread, raw, frees, label);
 }
 
 TEST(LabelCache, FindsARememberedValueByItsRawBytesWhileTheTableFreedNothing) {
   LabelCache cache(2, 16, 3);
-  LabelCache::Lookup lookup;
-  uint32_t label = 0;
-  EXPECT_EQ(cache.find(0, "orders", 7, label, lookup), nullptr);
-  std::atomic<uint64_t>* cells = cache.claim(lookup, "orders", 7, 42);
+  EXPECT_EQ(cache.find(0, "orders", 7).cells, nullptr);
+  std::atomic<uint64_t>* cells = cache.claim(0, "orders", 7, 42);
   ASSERT_NE(cells, nullptr);
-  EXPECT_EQ(cache.find(0, "orders", 7, label, lookup), cells);
-  EXPECT_EQ(label, 42u);
-  EXPECT_EQ(cache.find(1, "orders", 7, label, lookup), nullptr);  // another thread's cache
-  EXPECT_EQ(cache.find(0, "order", 7, label, lookup), nullptr);
+  EXPECT_EQ(cache.find(0, "orders", 7).cells, cells);
+  EXPECT_EQ(cache.find(0, "orders", 7).label, 42u);
+  EXPECT_EQ(cache.find(1, "orders", 7).cells, nullptr);  // another thread's cache
+  EXPECT_EQ(cache.find(0, "order", 7).cells, nullptr);
   // A free since: the table is asked again; the same slot keeps the entry.
-  EXPECT_EQ(cache.find(0, "orders", 8, label, lookup), nullptr);
-  EXPECT_EQ(cache.claim(lookup, "orders", 8, 42), cells);
-  EXPECT_EQ(cache.find(0, "orders", 8, label, lookup), cells);
+  EXPECT_EQ(cache.find(0, "orders", 8).cells, nullptr);
+  EXPECT_EQ(cache.claim(0, "orders", 8, 42), cells);
+  EXPECT_EQ(cache.find(0, "orders", 8).cells, cells);
+}
+
+// Values are compared as whole words and a tail word: every length up to
+// kKeyBytes, values that share all but one byte, and the empty value.
+TEST(LabelCache, TellsApartValuesOfEveryLengthThatDifferInOneByte) {
+  LabelCache cache(1, 512, 1);
+  std::vector<std::string> values;
+  for (size_t len = 0; len <= LabelCache::kKeyBytes; ++len) {
+    values.push_back(std::string(len, 'x'));
+    for (size_t at = 0; at < len; ++at) {
+      values.push_back(std::string(len, 'x'));
+      values.back()[at] = 'y';
+    }
+  }
+  std::vector<std::atomic<uint64_t>*> cells(values.size());
+  for (uint32_t v = 0; v < values.size(); ++v) {
+    cells[v] = cells_of(cache, 0, values[v], 0, v);
+    if (cells[v] != nullptr) add(*cells[v], 1);  // unsettled: no other value takes the entry
+  }
+  for (uint32_t v = 0; v < values.size(); ++v) {
+    const LabelCache::Hit hit = cache.find(0, values[v], 0);
+    EXPECT_EQ(hit.cells, cells[v]) << values[v];
+    if (hit.cells != nullptr) {
+      EXPECT_EQ(hit.label, v) << values[v];
+    }
+  }
+  EXPECT_NE(cells[0], nullptr);  // the empty value is a value too
 }
 
 TEST(LabelCache, DrainMovesWhatCellsGainedToTheirLabelOnce) {
@@ -73,17 +96,15 @@ TEST(LabelCache, AnUnsettledEntryKeepsItsLabelUntilDrained) {
   std::atomic<uint64_t>* cells = cells_of(cache, 0, "a", 0, 5);
   add(cells[0], 2);
   // The table freed a slot and now gives "a" slot 6.
-  LabelCache::Lookup lookup;
-  uint32_t label = 0;
-  EXPECT_EQ(cache.find(0, "a", 1, label, lookup), nullptr);
-  EXPECT_EQ(cache.claim(lookup, "a", 1, 6), nullptr);  // the event counts in the shared row
+  EXPECT_EQ(cache.find(0, "a", 1).cells, nullptr);
+  EXPECT_EQ(cache.claim(0, "a", 1, 6), nullptr);  // the event counts in the shared row
   uint64_t to_5 = 0, to_6 = 0;
   auto drain = [&] {
     cache.drain([&](uint32_t l, uint32_t, uint64_t gain) { (l == 5 ? to_5 : to_6) += gain; });
   };
   drain();
-  EXPECT_EQ(cache.find(0, "a", 1, label, lookup), nullptr);
-  EXPECT_EQ(cache.claim(lookup, "a", 1, 6), cells);
+  EXPECT_EQ(cache.find(0, "a", 1).cells, nullptr);
+  EXPECT_EQ(cache.claim(0, "a", 1, 6), cells);
   add(cells[0], 4);
   drain();
   EXPECT_EQ(to_5, 2u);

@@ -144,6 +144,8 @@ constexpr std::array<FamilyDef, kFamilyCount> kCatalogue = {{
 #include "catalogue/families.def"
 #undef NQ_FAMILY
 }};
+static_assert(std::all_of(kCatalogue.begin(), kCatalogue.end(),
+                          [](const FamilyDef& def) { return space_of(def.id) == def.space; }));
 
 // ---- Sampled gauges: the family and series each NQ_GAUGE_LIST entry names --
 constexpr GaugeTarget kNoTarget{FamilyId{kFamilyCount}, 0};

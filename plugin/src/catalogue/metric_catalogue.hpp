@@ -106,6 +106,17 @@ struct FamilyDef {
 
 std::span<const FamilyDef> catalogue() noexcept;
 const FamilyDef& family(FamilyId id) noexcept;
+
+// family(id).space, for the hot path: a constant table, no call.
+inline constexpr LabelSpaceId kSpaceOfFamily[kFamilyCount] = {
+#define NQ_FAMILY(prefix, id, type, source, unit, labels, space, ...) LabelSpaceId::space,
+#include "catalogue/families.def"
+#undef NQ_FAMILY
+};
+constexpr LabelSpaceId space_of(FamilyId id) {
+  return kSpaceOfFamily[static_cast<size_t>(id)];
+}
+
 std::span<const LabelSpaceDef> label_spaces() noexcept;
 const LabelSpaceDef& label_space(LabelSpaceId id) noexcept;
 

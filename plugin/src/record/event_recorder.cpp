@@ -55,25 +55,22 @@ size_t EventRecorder::digest_key(nq_str database, nq_str digest, char* key) cons
   return len + sanitize_label_value(digest, key + len, options_.label_value_max_bytes);
 }
 
-uint32_t EventRecorder::label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
-                                   bool insert) noexcept {
+uint32_t EventRecorder::label_slot(nq_thread_slot slot, FamilyId id,
+                                   std::initializer_list<nq_str> parts, bool insert) noexcept {
   char key[LabelTable::kMaxKeyBytes];
   const std::string_view k(key, make_key(parts, key));
-  LabelTable& table = store_.labels(space);
-  return insert ? table.find_or_insert(k) : table.find(k);
+  LabelTable& table = store_.labels(space_of(id));
+  const uint32_t label = insert ? table.find_or_insert(k) : table.find(k);
+  if (label == table.overflow_slot()) store_.count_overflow(slot, id);
+  return label;
 }
 
-std::string_view EventRecorder::raw_key(std::initializer_list<nq_str> parts,
-                                        char* buffer) noexcept {
-  // NULL and empty both become "unknown": the same raw value.
-  auto bytes = [](nq_str part) {
-    return part.data != nullptr ? std::string_view(part.data, part.len) : std::string_view();
-  };
-  if (parts.size() == 1) return bytes(*parts.begin());
+std::string_view EventRecorder::raw_parts(std::initializer_list<nq_str> parts,
+                                          char* buffer) noexcept {
   const std::string_view too_long(buffer, LabelCache::kKeyBytes + 1);
   size_t len = 0, left = parts.size();
   for (const nq_str part : parts) {
-    const std::string_view b = bytes(part);
+    const std::string_view b = raw_bytes(part);
     const bool last = --left == 0;
     if ((!last && b.size() > UINT8_MAX) ||
         b.size() + (last ? 0 : 1) > LabelCache::kKeyBytes - len) {
@@ -89,18 +86,15 @@ std::string_view EventRecorder::raw_key(std::initializer_list<nq_str> parts,
 MetricStore::LabelRef EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
                                                 std::initializer_list<nq_str> parts,
                                                 bool insert) noexcept {
-  const LabelSpaceId space = family(id).space;
   char raw[LabelCache::kKeyBytes + 1];
-  const MetricStore::LabelRef ref = store_.label_ref(
-      slot, space, raw_key(parts, raw), [&] { return label_slot(space, parts, insert); });
-  if (ref.slot == store_.labels(space).overflow_slot()) store_.count_overflow(slot, id);
-  return ref;
+  return store_.label_ref(slot, space_of(id), raw_key(parts, raw),
+                          [&] { return label_slot(slot, id, parts, insert); });
 }
 
 MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str database, nq_str digest,
                                                 char* key, size_t& key_len) noexcept {
   char raw[LabelCache::kKeyBytes + 1];
-  return store_.label_ref(slot, S::query_digests, raw_key({database, digest}, raw), [&] {
+  return store_.label_ref(slot, S::query_digests, raw_parts({database, digest}, raw), [&] {
     key_len = digest_key(database, digest, key);
     return store_.labels(S::query_digests).find({key, key_len});
   });
@@ -108,7 +102,7 @@ MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str data
 
 uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
                                      nq_str value) noexcept {
-  const LabelSpaceId space = family(count_id).space;
+  const LabelSpaceId space = space_of(count_id);
   LabelTable& table = store_.labels(space);
   const size_t raw_len = has_text(value) ? value.len : 0;
   ContextEntry* entry = nullptr;
@@ -158,22 +152,22 @@ void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_eve
 void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& e) noexcept {
   const uint32_t type = query_type_index(e.query_type);
   const uint32_t status = query_status_index(e.status);
-  store_.add(slot, F::active_queries, 0, -1);
-  store_.count(slot, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
-  const uint32_t bucket = store_.observe(slot, F::query_duration_seconds, type, e.duration_ns);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.add(row, F::active_queries, 0, -1);
+  store_.count(row, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
+  const uint32_t bucket = store_.observe(row, F::query_duration_seconds, type, e.duration_ns);
   // A traced statement becomes the exemplar of its bucket and of its digest.
   const bool traced = is_traced(e.trace_id);
   const TraceContext trace{e.trace_id, e.span_id, e.timestamp_ns};
   if (traced) store_.record_exemplar(F::query_duration_seconds, type, bucket, trace, e.duration_ns);
-  if (e.duration_ns >= options_.slow_query_ns) store_.count(slot, F::slow_queries_total, type);
-  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
-  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
-  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
-  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait),
-               e.lock_wait_ns);
-  store_.count(slot, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
-  store_.count(slot, F::query_rows_examined_total, type, e.rows_examined);
-  store_.count(slot, F::query_rows_returned_total, type, e.rows_returned);
+  if (e.duration_ns >= options_.slow_query_ns) store_.count(row, F::slow_queries_total, type);
+  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
+  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
+  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
+  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait), e.lock_wait_ns);
+  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
+  store_.count(row, F::query_rows_examined_total, type, e.rows_examined);
+  store_.count(row, F::query_rows_returned_total, type, e.rows_returned);
   if (status == NQ_QUERY_ERROR) {
     const MetricStore::LabelRef error = event_slot(slot, F::query_errors_total, {e.error_type});
     store_.count(slot, F::query_errors_total, 0, 1, error);
@@ -228,8 +222,9 @@ void EventRecorder::on_query_queue_leave(nq_thread_slot slot,
 // ---- Connections -----------------------------------------------------------
 
 void EventRecorder::on_connection_open(nq_thread_slot slot, const nq_connection_event&) noexcept {
-  store_.add(slot, F::connections_active, 0, +1);
-  store_.count(slot, F::connections_total, 0);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.add(row, F::connections_active, 0, +1);
+  store_.count(row, F::connections_total, 0);
 }
 
 void EventRecorder::on_connection_close(nq_thread_slot slot, const nq_connection_event&) noexcept {
@@ -246,9 +241,10 @@ void EventRecorder::on_connection_error(nq_thread_slot slot,
 
 void EventRecorder::on_lock_wait_end(nq_thread_slot slot, const nq_lock_wait_event& e) noexcept {
   const uint32_t type = lock_type_index(e.lock_type);
-  store_.count(slot, F::lock_wait_seconds_total, type, e.wait_ns);
-  store_.count(slot, F::lock_waits_total, type);
-  store_.observe(slot, F::lock_wait_duration_seconds, type, e.wait_ns);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.count(row, F::lock_wait_seconds_total, type, e.wait_ns);
+  store_.count(row, F::lock_waits_total, type);
+  store_.observe(row, F::lock_wait_duration_seconds, type, e.wait_ns);
   const MetricStore::LabelRef resource =
       event_slot(slot, F::lock_resource_wait_seconds_total, {e.resource});
   store_.count(slot, F::lock_resource_wait_seconds_total, type, e.wait_ns, resource);
@@ -274,13 +270,15 @@ void EventRecorder::on_buffer_eviction(nq_thread_slot slot,
 }
 
 void EventRecorder::on_disk_read(nq_thread_slot slot, const nq_disk_io_event& e) noexcept {
-  store_.count(slot, F::disk_read_bytes_total, 0, e.bytes);
-  store_.count(slot, F::disk_read_ops_total, 0);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.count(row, F::disk_read_bytes_total, 0, e.bytes);
+  store_.count(row, F::disk_read_ops_total, 0);
 }
 
 void EventRecorder::on_disk_write(nq_thread_slot slot, const nq_disk_io_event& e) noexcept {
-  store_.count(slot, F::disk_write_bytes_total, 0, e.bytes);
-  store_.count(slot, F::disk_write_ops_total, 0);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.count(row, F::disk_write_bytes_total, 0, e.bytes);
+  store_.count(row, F::disk_write_ops_total, 0);
 }
 
 void EventRecorder::on_wal_write(nq_thread_slot slot, const nq_wal_write_event& e) noexcept {
@@ -321,27 +319,31 @@ void EventRecorder::on_index_scan(nq_thread_slot slot, const nq_index_scan_event
 // ---- WebSocket -------------------------------------------------------------
 
 void EventRecorder::on_ws_connect(nq_thread_slot slot, const nq_ws_connection_event&) noexcept {
-  store_.add(slot, F::websocket_connections_active, 0, +1);
-  store_.count(slot, F::websocket_connections_total, 0);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.add(row, F::websocket_connections_active, 0, +1);
+  store_.count(row, F::websocket_connections_total, 0);
 }
 
 void EventRecorder::on_ws_disconnect(nq_thread_slot slot,
                                      const nq_ws_disconnect_event& e) noexcept {
-  store_.add(slot, F::websocket_connections_active, 0, -1);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.add(row, F::websocket_connections_active, 0, -1);
   const uint32_t reason =
       e.reason < NQ_WS_DISCONNECT_REASON_COUNT ? e.reason : NQ_WS_DISCONNECT_ERROR;
-  store_.count(slot, F::websocket_disconnects_total, reason);
+  store_.count(row, F::websocket_disconnects_total, reason);
 }
 
 void EventRecorder::on_ws_send(nq_thread_slot slot, const nq_ws_message_event& e) noexcept {
-  store_.count(slot, F::websocket_messages_sent_total, 0);
-  store_.count(slot, F::websocket_messages_sent_bytes_total, 0, e.bytes);
-  store_.observe(slot, F::websocket_message_latency_seconds, 0, e.latency_ns);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.count(row, F::websocket_messages_sent_total, 0);
+  store_.count(row, F::websocket_messages_sent_bytes_total, 0, e.bytes);
+  store_.observe(row, F::websocket_message_latency_seconds, 0, e.latency_ns);
 }
 
 void EventRecorder::on_ws_receive(nq_thread_slot slot, const nq_ws_message_event& e) noexcept {
-  store_.count(slot, F::websocket_messages_received_total, 0);
-  store_.count(slot, F::websocket_messages_received_bytes_total, 0, e.bytes);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.count(row, F::websocket_messages_received_total, 0);
+  store_.count(row, F::websocket_messages_received_bytes_total, 0, e.bytes);
 }
 
 void EventRecorder::on_ws_drop(nq_thread_slot slot, const nq_ws_drop_event& e) noexcept {
@@ -373,9 +375,10 @@ void EventRecorder::on_ws_stream_start(nq_thread_slot slot, const nq_ws_stream_e
 }
 
 void EventRecorder::on_ws_stream_end(nq_thread_slot slot, const nq_ws_stream_event& e) noexcept {
-  store_.add(slot, F::websocket_active_streams, 0, -1);
-  store_.count(slot, F::websocket_stream_rows_total, 0, e.rows);
-  store_.observe(slot, F::websocket_stream_duration_seconds, 0, e.duration_ns);
+  const MetricStore::Row row = store_.fixed_row(slot);
+  store_.add(row, F::websocket_active_streams, 0, -1);
+  store_.count(row, F::websocket_stream_rows_total, 0, e.rows);
+  store_.observe(row, F::websocket_stream_duration_seconds, 0, e.duration_ns);
 }
 
 void EventRecorder::on_ws_backpressure(nq_thread_slot slot,

@@ -21,7 +21,8 @@ class EventRecorder {
 
   // Every hook call is counted, whatever the event holds.
   void count_hook(nq_thread_slot slot, HookId hook) noexcept {
-    store_.count(slot, FamilyId::plugin_events_total, static_cast<uint32_t>(hook));
+    store_.count(store_.fixed_row(slot), FamilyId::plugin_events_total,
+                 static_cast<uint32_t>(hook));
   }
   // A hook call whose event cannot be read (NULL, or a struct_size smaller
   // than the event's first version): counted, not recorded.
@@ -38,9 +39,10 @@ class EventRecorder {
  private:
   // Writes the key made of the sanitized `parts` to `key`; returns its length.
   size_t make_key(std::initializer_list<nq_str> parts, char* key) const noexcept;
-  // Slot of the engine-valued key made of `parts` in `space` (inserted if
-  // `insert`), or the space's overflow slot.
-  uint32_t label_slot(LabelSpaceId space, std::initializer_list<nq_str> parts,
+  // Slot of the engine-valued key made of `parts` in the space of `id`
+  // (inserted if `insert`), or the space's overflow slot, the event of `id`
+  // then counted as an overflow.
+  uint32_t label_slot(nq_thread_slot slot, FamilyId id, std::initializer_list<nq_str> parts,
                       bool insert) noexcept;
   // A statement's database, user or application as a label value written to
   // `out`: sanitized, or empty when the engine gave none; returns its length.
@@ -70,10 +72,17 @@ class EventRecorder {
     ContextEntry entries[static_cast<size_t>(Context::count)];
   };
   // The engine's bytes of `parts` as the label caches compare them: a single
-  // part itself; several written to `buffer` (kKeyBytes + 1 bytes), every
-  // part but the last after its length (one byte). Longer than kKeyBytes
-  // when they do not fit.
-  static std::string_view raw_key(std::initializer_list<nq_str> parts, char* buffer) noexcept;
+  // part itself; several written to `buffer` (kKeyBytes + 1 bytes) by
+  // raw_parts(), every part but the last after its length (one byte). Longer
+  // than kKeyBytes when they do not fit.
+  static std::string_view raw_key(std::initializer_list<nq_str> parts, char* buffer) noexcept {
+    return parts.size() == 1 ? raw_bytes(*parts.begin()) : raw_parts(parts, buffer);
+  }
+  static std::string_view raw_parts(std::initializer_list<nq_str> parts, char* buffer) noexcept;
+  // NULL and empty both become "unknown": the same raw value.
+  static std::string_view raw_bytes(nq_str part) noexcept {
+    return part.data != nullptr ? std::string_view(part.data, part.len) : std::string_view();
+  }
   // Where an event of `id` with the engine-valued `parts` counts; counts the
   // event if it overflowed.
   MetricStore::LabelRef event_slot(nq_thread_slot slot, FamilyId id,

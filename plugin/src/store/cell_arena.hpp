@@ -7,9 +7,10 @@
 // shared row with an atomic fetch_add. Either way no increment is lost.
 // Rows start on their own cache lines so threads never share a line.
 //
-// Thread-safety: add() is wait-free and may run concurrently with sum() on any
-// thread. All memory is allocated in the constructor; add() never allocates,
-// locks or makes a system call. Gauges that go up and down store two's
+// Thread-safety: add() (and a Row's) is wait-free and may run concurrently
+// with sum() on any thread; a Row of an exclusive slot is used by that slot's
+// thread only. All memory is allocated in the constructor; add() never
+// allocates, locks or makes a system call. Gauges that go up and down store two's
 // complement deltas; the sum wraps back to the signed value.
 #pragma once
 
@@ -26,14 +27,31 @@ class CellArena {
  public:
   CellArena(uint32_t cells, uint32_t exclusive_slots);
 
-  void add(nq_thread_slot slot, uint32_t cell, uint64_t n) noexcept {
-    if (slot < exclusive_slots_) {
-      std::atomic<uint64_t>& c = at(slot, cell);
-      c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    } else {
-      at(exclusive_slots_, cell).fetch_add(n, std::memory_order_relaxed);
+  // The row a caller adds to: its exclusive slot's (plain load + store) or
+  // the shared one (atomic add). Taken once for several adds, it spares each
+  // of them reading the arena's fields again.
+  class Row {
+   public:
+    void add(uint32_t cell, uint64_t n) const noexcept {
+      std::atomic<uint64_t>& c = cells_[cell];
+      if (owned_) {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+      } else {
+        c.fetch_add(n, std::memory_order_relaxed);
+      }
     }
+
+   private:
+    friend class CellArena;
+    Row(std::atomic<uint64_t>* cells, bool owned) noexcept : cells_(cells), owned_(owned) {}
+    std::atomic<uint64_t>* cells_;
+    bool owned_;
+  };
+
+  Row row(nq_thread_slot slot) const noexcept {
+    return slot < exclusive_slots_ ? Row(&at(slot, 0), true) : Row(&at(exclusive_slots_, 0), false);
   }
+  void add(nq_thread_slot slot, uint32_t cell, uint64_t n) noexcept { row(slot).add(cell, n); }
 
   // Sum of the cell over all rows. Concurrent adds may or may not be included.
   uint64_t sum(uint32_t cell) const noexcept;

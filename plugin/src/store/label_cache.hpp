@@ -52,24 +52,21 @@ class LabelCache {
   uint32_t thread_slots() const noexcept { return thread_slots_; }
   size_t memory_bytes() const noexcept;
 
-  // Where a raw value was looked up: its window, and the entry holding it
-  // (valid or stale), if any.
-  struct Lookup {
-    uint32_t thread = 0;
-    uint32_t first = 0;         // first entry of the window
-    uint32_t found = kNoLabel;  // the entry with these raw bytes, else kNoLabel
-    uint64_t hash = 0;
+  // What find() found: the entry's cells (nullptr: no entry) and its label.
+  struct Hit {
+    std::atomic<uint64_t>* cells = nullptr;
+    uint32_t label = kNoLabel;
   };
 
-  // Owner side. The cells of the entry that remembers `raw` from when the
-  // table's frees() was `frees`, its label in `label`; nullptr when no entry
-  // does (`lookup` then tells claim() where to look).
-  std::atomic<uint64_t>* find(uint32_t thread, std::string_view raw, uint64_t frees,
-                              uint32_t& label, Lookup& lookup) noexcept;
-  // Owner side, after the table gave `raw` the slot `label`: remembers it in
-  // the entry that held it or in a free or settled entry of its window, and
-  // returns that entry's cells; nullptr when none could take it.
-  std::atomic<uint64_t>* claim(const Lookup& lookup, std::string_view raw, uint64_t frees,
+  // Owner side. The entry of `thread` that remembers `raw` (at most
+  // kKeyBytes) from when the table's frees() was `frees`.
+  [[gnu::always_inline]] Hit find(uint32_t thread, std::string_view raw,
+                                  uint64_t frees) const noexcept;
+  // Owner side, after the table gave `raw` (at most kKeyBytes) the slot
+  // `label` (its frees() read before it was asked): remembers it in the
+  // entry that holds these bytes or in a free or settled entry of its window,
+  // and returns that entry's cells; nullptr when none could take it.
+  std::atomic<uint64_t>* claim(uint32_t thread, std::string_view raw, uint64_t frees,
                                uint32_t label) noexcept;
 
   // Scrape side: for every claimed entry and every cell that gained since the
@@ -78,36 +75,106 @@ class LabelCache {
   void drain(Move&& move);
 
  private:
+  static constexpr size_t kKeyWords = kKeyBytes / 8 + 1;
+
+  // A raw value as entries hold it: its whole words, then the bytes left as
+  // one tail word (tail_word()); equal lengths and words mean equal bytes.
+  struct Key {
+    std::string_view raw;
+    size_t whole;   // whole words
+    uint64_t tail;  // words[whole]
+    uint64_t hash;  // its top bits pick the window
+  };
   struct alignas(64) Entry {
     std::atomic<uint32_t> label{kNoLabel};  // written by the owner, read by drain()
     uint32_t key_len = 0;                   // the rest: owner only
     uint64_t frees = 0;
-    uint64_t hash = 0;
-    char key[kKeyBytes] = {};
+    uint64_t words[kKeyWords] = {};  // [0, whole] of the key
   };
   static_assert(sizeof(Entry) == 64);
 
-  uint32_t index(uint32_t thread, uint32_t entry) const noexcept {
-    return thread * entries_ + entry;
+  static uint64_t word_at(const char* p) noexcept {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
   }
-  // Each thread's cells start on a line of their own.
+  // The last n (0..7) bytes of a value as one word, read within them (two
+  // overlapping halves, or three bytes).
+  static uint64_t tail_word(const char* p, size_t n) noexcept {
+    if (n >= 4) {
+      uint32_t head, tail;
+      std::memcpy(&head, p, 4);
+      std::memcpy(&tail, p + n - 4, 4);
+      return uint64_t{head} << 32 | tail;
+    }
+    if (n == 0) return 0;
+    return uint64_t{static_cast<uint8_t>(p[0])} << 16 |
+           uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 | static_cast<uint8_t>(p[n - 1]);
+  }
+  // Fast, not collision-resistant (entries compare the words anyway); its top
+  // bits are the mixed ones.
+  static Key key_of(std::string_view raw) noexcept {
+    constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+    const size_t whole = raw.size() / 8;
+    Key key{raw, whole, tail_word(raw.data() + whole * 8, raw.size() % 8), 0};
+    uint64_t h = (raw.size() + 1) * kMul;
+    for (size_t w = 0; w < whole; ++w) h = (h ^ word_at(raw.data() + w * 8)) * kMul;
+    key.hash = (h ^ key.tail) * kMul;
+    return key;
+  }
+  static bool holds(const Entry& e, const Key& key) noexcept {
+    if (e.key_len != key.raw.size() || e.words[key.whole] != key.tail) return false;
+    for (size_t w = 0; w < key.whole; ++w) {
+      if (e.words[w] != word_at(key.raw.data() + w * 8)) return false;
+    }
+    return true;
+  }
+
+  // Where a key's window starts among its thread's entries.
+  uint32_t window(const Key& key) const noexcept {
+    return static_cast<uint32_t>(key.hash >> window_shift_);
+  }
+  // Entries are numbered thread after thread: this is the number of the i-th
+  // entry of `thread`'s window that starts at its entry `first`.
+  uint32_t nth(uint32_t thread, uint32_t first, uint32_t i) const noexcept {
+    return thread * entries_ + ((first + i) & (entries_ - 1));
+  }
+  // Each thread's cells start on a line of their own: entries_ (a multiple
+  // of kWindow) times cells_ is a whole number of lines.
+  static_assert(kWindow % LineAlignedCells::kCellsPerLine == 0);
   std::atomic<uint64_t>* cells(uint32_t at) const noexcept {
-    return cells_of_ + size_t{at / entries_} * row_cells_ + size_t{at % entries_} * cells_;
+    return cells_of_ + size_t{at} * cells_;
   }
   std::atomic<uint64_t>* drained(uint32_t at) const noexcept {
-    return drained_of_ + size_t{at / entries_} * row_cells_ + size_t{at % entries_} * cells_;
+    return drained_of_ + size_t{at} * cells_;
   }
   bool settled(uint32_t at) const noexcept;
 
   const uint32_t thread_slots_;
-  const uint32_t entries_;    // per thread slot
-  const uint32_t cells_;      // per entry
-  const uint32_t row_cells_;  // per thread slot, a whole number of lines
+  const uint32_t entries_;       // per thread slot
+  const uint32_t window_shift_;  // 64 - log2(entries_)
+  const uint32_t cells_;         // per entry
   std::unique_ptr<Entry[]> entries_of_;
   LineAlignedCells storage_;                 // both cell arrays
   std::atomic<uint64_t>* const cells_of_;    // owner adds
   std::atomic<uint64_t>* const drained_of_;  // drain() writes
 };
+
+inline LabelCache::Hit LabelCache::find(uint32_t thread, std::string_view raw,
+                                        uint64_t frees) const noexcept {
+  const Key key = key_of(raw);
+  const uint32_t first = window(key);
+  for (uint32_t i = 0; i < kWindow; ++i) {
+    const uint32_t at = nth(thread, first, i);
+    const Entry& e = entries_of_[at];
+    if (!holds(e, key)) continue;
+    const uint32_t label = e.label.load(std::memory_order_relaxed);
+    if (label == kNoLabel) continue;  // never claimed (its key is empty)
+    if (e.frees != frees) return {};  // the table freed a slot since: ask it again
+    return {cells(at), label};
+  }
+  return {};
+}
 
 template <typename Move>
 void LabelCache::drain(Move&& move) {

@@ -81,9 +81,7 @@ double process_value(FamilyId id, const ProcessSample& p) {
 }  // namespace
 
 MetricStore::MetricStore(const StoreOptions& options)
-    : native_(options.native),
-      native_indexer_(options.native.schema),
-      layouts_(catalogue().size()) {
+    : native_(options.native), native_indexer_(options.native.schema) {
   for (const LabelSpaceDef& space : label_spaces()) {
     if (space.id == LabelSpaceId::none) continue;
     const uint32_t bound = options.bounds[static_cast<size_t>(space.id)];
@@ -178,17 +176,6 @@ MetricStore::MetricStore(const StoreOptions& options)
     caches_[static_cast<size_t>(space.id)] = std::make_unique<LabelCache>(
         options.exclusive_slots, space.thread_cache, static_cast<uint32_t>(targets.size()));
   }
-}
-
-uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-                              uint32_t label_slot) noexcept {
-  const Layout& l = layout(id);
-  const uint32_t bucket = bucket_of(l, value_ns);
-  const uint32_t base = cell(l, label_slot, series);
-  l.arena->add(slot, base + bucket, 1);
-  l.arena->add(slot, base + l.bucket_count + 1, value_ns);
-  if (l.native_cells != 0) l.arena->add(slot, base + l.native_first + native_cell(l, value_ns), 1);
-  return bucket;
 }
 
 uint32_t MetricStore::observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,

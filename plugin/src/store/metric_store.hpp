@@ -19,7 +19,8 @@
 // Thread-safety: count(), add(), observe(), set() and the label tables are
 // used from engine threads concurrently; they are wait-free or lock-free,
 // allocation-free and system-call-free, and O(1) (a histogram looks its bucket
-// up among at most kMaxBuckets bounds). collect() runs on scrape threads; it
+// up among at most kMaxBuckets bounds); a fixed_row() is used by the thread
+// that took it, like its slot. collect() runs on scrape threads; it
 // allocates, and serializes with other collects on scrape_mutex_ (the only lock,
 // never taken by a hook). The store knows no wire format: it fills
 // prometheus-cpp's model, which expose/ serializes. It folds the values of freed label slots into
@@ -99,7 +100,25 @@ class MetricStore {
   }
   // Returns the classic bucket the value went to (bucket_count: +Inf).
   uint32_t observe(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t value_ns,
-                   uint32_t label_slot = 0) noexcept;
+                   uint32_t label_slot = 0) noexcept {
+    const Layout& l = layout(id);
+    return observe_at(l.arena->row(slot), l, cell(l, label_slot, series), value_ns);
+  }
+  // The same for families without engine-valued labels, in the calling
+  // thread's row of them (fixed_row(slot)): an event that records several
+  // takes the row once.
+  using Row = CellArena::Row;
+  Row fixed_row(nq_thread_slot slot) const noexcept { return fixed_cells_->row(slot); }
+  void count(Row row, FamilyId id, uint32_t series, uint64_t n = 1) noexcept {
+    row.add(cell(layout(id), 0, series), n);
+  }
+  void add(Row row, FamilyId id, uint32_t series, int64_t delta) noexcept {
+    count(row, id, series, static_cast<uint64_t>(delta));
+  }
+  uint32_t observe(Row row, FamilyId id, uint32_t series, uint64_t value_ns) noexcept {
+    const Layout& l = layout(id);
+    return observe_at(row, l, cell(l, 0, series), value_ns);
+  }
   // The same for a family with engine-valued labels, at `where` (label_ref()).
   void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
              LabelRef where) noexcept {
@@ -119,8 +138,8 @@ class MetricStore {
   // bytes; otherwise resolve() (sanitizing, then the table) gives its slot,
   // which the cache then remembers unless it is the overflow slot.
   template <typename Resolve>
-  LabelRef label_ref(nq_thread_slot slot, LabelSpaceId space, std::string_view raw,
-                     Resolve&& resolve) noexcept;
+  [[gnu::always_inline]] LabelRef label_ref(nq_thread_slot slot, LabelSpaceId space,
+                                            std::string_view raw, Resolve&& resolve) noexcept;
   // Makes a traced event the exemplar of a bucket (counters: 0) of a series
   // of a family in kExemplarFamilies; `value` in the family's recorded unit.
   void record_exemplar(FamilyId id, uint32_t series, uint32_t bucket, const TraceContext& trace,
@@ -214,6 +233,14 @@ class MetricStore {
   static void add_owned(std::atomic<uint64_t>& cell, uint64_t n) noexcept {
     cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }
+  // Adds a value to the histogram series whose first cell is `base` in `row`.
+  uint32_t observe_at(Row row, const Layout& l, uint32_t base, uint64_t value_ns) noexcept {
+    const uint32_t bucket = bucket_of(l, value_ns);
+    row.add(base + bucket, 1);
+    row.add(base + l.bucket_count + 1, value_ns);
+    if (l.native_cells != 0) row.add(base + l.native_first + native_cell(l, value_ns), 1);
+    return bucket;
+  }
   // The classic bucket of a value (bucket_count: +Inf).
   static uint32_t bucket_of(const Layout& l, uint64_t value_ns) noexcept {
     // Prometheus buckets are inclusive: the first bound >= the value. Only
@@ -281,7 +308,7 @@ class MetricStore {
 
   NativeHistogramOptions native_;
   NativeIndexer native_indexer_;
-  std::vector<Layout> layouts_;
+  std::array<Layout, kFamilyCount> layouts_;  // in the store: no pointer to load
   std::array<uint32_t, kFamilyCount> overflow_index_{};
   // The event families recorded with each label space's values.
   std::array<std::vector<FamilyId>, kLabelSpaceCount> families_by_space_;
@@ -322,13 +349,11 @@ inline MetricStore::LabelRef MetricStore::label_ref(nq_thread_slot slot, LabelSp
   }
   const LabelTable& table = labels_const(space);
   const uint64_t frees = table.frees();  // before resolve(): a free meanwhile makes it stale
-  LabelRef ref;
-  LabelCache::Lookup lookup;
-  ref.cells = cache->find(slot, raw, frees, ref.slot, lookup);
-  if (ref.cells != nullptr) return ref;
-  ref.slot = resolve();
-  if (ref.slot != table.overflow_slot()) ref.cells = cache->claim(lookup, raw, frees, ref.slot);
-  return ref;
+  if (const LabelCache::Hit hit = cache->find(slot, raw, frees); hit.cells != nullptr) {
+    return {hit.label, hit.cells};
+  }
+  const uint32_t label = resolve();
+  return {label, label != table.overflow_slot() ? cache->claim(slot, raw, frees, label) : nullptr};
 }
 
 template <typename Visit>
