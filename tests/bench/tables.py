@@ -5,12 +5,15 @@ docs/PERFORMANCE.md, so that every figure of a table comes from the same run.
     build/release/bin/nq-bench --benchmark_min_time=0.5 --benchmark_repetitions=3 \\
         --benchmark_report_aggregates_only=true --benchmark_out=run.json \\
         --benchmark_out_format=json
-    tests/bench/tables.py run.json
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432 build/release/bin/nq-bench \\
+        --benchmark_filter=BM_Memory --benchmark_out=memory.json --benchmark_out_format=json
+    tests/bench/tables.py run.json memory.json
 
 Prints Markdown: recording an event (plugin against prometheus-cpp naive and
 with handles, 1 and 2 threads), scrapes and their gzip, the gzip compressors,
-and heap bytes per series. A benchmark missing from the run leaves its cell
-empty."""
+and heap bytes per series (the memory benchmarks run apart, with glibc's mmap
+threshold pinned, see docs/PERFORMANCE.md). The context line is the first
+file's. A benchmark missing from the runs leaves its cell empty."""
 
 import json
 import re
@@ -114,9 +117,14 @@ def memory_table(results):
 
 
 def main():
-    with open(sys.argv[1]) as f:
-        run = json.load(f)
-    results = medians(run)
+    runs = []
+    for path in sys.argv[1:]:
+        with open(path) as f:
+            runs.append(json.load(f))
+    results = {}
+    for run in runs:
+        results.update(medians(run))
+    run = runs[0]
     context = run.get("context", {})
     print(f"nq-bench run of {context.get('date', '?')}, {context.get('num_cpus', '?')} CPUs "
           f"at {context.get('mhz_per_cpu', '?')} MHz, load average "
