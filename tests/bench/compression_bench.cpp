@@ -1,10 +1,12 @@
 // Gzip of a scrape's body, compressor against compressor: zlib (deflate with
 // the gzip wrapper, one Z_FINISH call, as the plugin did before libdeflate) at
-// levels 1, 3 and 6, and libdeflate's gzip compressor at levels 1 to 6, with
-// the compressor made for each body (as a scrape does) or reused. The bodies
+// levels 1, 3 and 6, libdeflate's gzip compressor at levels 1 to 6, with
+// the compressor made for each body (as a scrape does) or reused, and ISA-L's
+// igzip at levels 0 to 3 (the plugin's since). The bodies
 // are the text 0.0.4 scrapes of 10k and 100k series (scrape_bench's store);
-// the counters give the compressed size. BM_Gzip_Plugin is what the plugin
-// does, gzip_compress(). Arguments: series, level.
+// the counters give the compressed size. BM_Gzip_Plugin is the plugin's
+// GzipStream on the whole body (gzip_compress(); /metrics feeds it the same
+// body in pieces). Arguments: series, level.
 #include <benchmark/benchmark.h>
 #include <isa-l/igzip_lib.h>
 #include <libdeflate.h>

@@ -57,7 +57,6 @@ std::string GzipStream::take_body() {
 
 bool GzipStream::deflate(std::string_view input, bool end, std::string& error) {
   isal_zstream& stream = compressor_->stream;
-  stream.end_of_stream = end ? 1 : 0;
   stream.flush = NO_FLUSH;
   // igzip counts in 32 bits: a larger input goes in parts.
   do {
