@@ -79,21 +79,19 @@ HttpReply parse_reply(const std::string& raw) {
   return reply;
 }
 
-HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head,
-                        std::chrono::milliseconds timeout) {
+HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head) {
   TcpConnection connection(host, port);
   if (!connection.send(request_head + "\r\n\r\n")) {
     HttpReply reply;
     reply.error = connection.error();
     return reply;
   }
-  return parse_reply(connection.receive(timeout));
+  return parse_reply(connection.receive(std::chrono::seconds(10)));
 }
 
-HttpReply http_get(const std::string& host, uint16_t port, const std::string& path,
-                   std::chrono::milliseconds timeout) {
-  return http_exchange(
-      host, port, "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close", timeout);
+HttpReply http_get(const std::string& host, uint16_t port, const std::string& path) {
+  return http_exchange(host, port,
+                       "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close");
 }
 
 uint16_t serving_port(std::string_view log_line) {

@@ -48,14 +48,11 @@ class TcpConnection {
 HttpReply parse_reply(const std::string& raw);
 
 // Sends `request_head` (request line + headers, without the final blank line)
-// to host:port and reads the reply until the server closes the connection or
-// `timeout` passes.
-HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// to host:port and reads the reply until the server closes the connection.
+HttpReply http_exchange(const std::string& host, uint16_t port, const std::string& request_head);
 
 // GET path with "Connection: close".
-HttpReply http_get(const std::string& host, uint16_t port, const std::string& path,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
+HttpReply http_get(const std::string& host, uint16_t port, const std::string& path);
 
 // The port of the plugin's "serving http://HOST:PORT/metrics" log line, 0
 // when `log_line` is not one.
