@@ -296,6 +296,24 @@ TEST(MetricStore, AnEvictedDatabaseIsLookedUpAgainAndTotalsAreConserved) {
   }
 }
 
+// A thread slot remembers the label slot of the database it sent last; once
+// the table has freed a slot (here the value itself is erased), the next
+// statement looks its database up again instead of counting into the slot
+// remembered.
+TEST(MetricStore, ARememberedDatabaseIsLookedUpAgainAfterTheTableFreedASlot) {
+  MetricStore store(options(2));
+  EventRecorder recorder(store, RecorderOptions{});
+  nq_query_end_event e{};
+  e.struct_size = sizeof e;
+  e.database = {"a", 1};
+  recorder.on_query_end(0, e);
+  LabelTable& databases = store.labels(LabelSpaceId::databases);
+  ASSERT_TRUE(databases.erase("a"));
+  ASSERT_EQ(databases.find("a"), databases.overflow_slot());
+  recorder.on_query_end(0, e);
+  EXPECT_NE(databases.find("a"), databases.overflow_slot()) << "slot 0 counted into a freed slot";
+}
+
 // Lock resources count in the thread slots' label caches: a value evicted at a
 // scrape is looked up again (the table freed a slot), what its cache entry
 // counted goes to __other__ with its slot, and no newcomer in its old slot

@@ -43,7 +43,9 @@ EventRecorder::EventRecorder(MetricStore& store, RecorderOptions options)
     : store_(store),
       options_(options),
       cached_slots_(store.exclusive_slots()),
-      context_cache_(std::make_unique<ContextCache[]>(cached_slots_)) {}
+      context_cache_(std::make_unique<ContextCache[]>(cached_slots_)),
+      context_tables_{&store.labels(S::databases), &store.labels(S::users),
+                      &store.labels(S::applications)} {}
 
 size_t EventRecorder::context_value(nq_str value, char* out) const noexcept {
   return has_text(value) ? sanitize_label_value(value, out, options_.label_value_max_bytes) : 0;
@@ -132,6 +134,15 @@ uint32_t EventRecorder::context_slot(nq_thread_slot slot, FamilyId count_id, Fam
   return label;
 }
 
+EventRecorder::StatementLabels EventRecorder::resolve_statement_labels(
+    nq_thread_slot slot, const nq_query_end_event& e) noexcept {
+  return {
+      context_slot(slot, F::database_queries_total, F::database_query_duration_seconds, e.database),
+      context_slot(slot, F::user_queries_total, F::user_query_duration_seconds_total, e.user),
+      context_slot(slot, F::application_queries_total, F::application_query_duration_seconds_total,
+                   e.application)};
+}
+
 // ---- Queries ---------------------------------------------------------------
 
 void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
@@ -152,42 +163,40 @@ void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_eve
 void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& e) noexcept {
   const uint32_t type = query_type_index(e.query_type);
   const uint32_t status = query_status_index(e.status);
-  const MetricStore::Row row = store_.fixed_row(slot);
-  store_.add(row, F::active_queries, 0, -1);
-  store_.count(row, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
-  const uint32_t bucket = store_.observe(row, F::query_duration_seconds, type, e.duration_ns);
+  // Who ran it. A statement without a database, user or application (an
+  // engine of ABI 1.1) counts under the empty value, so that each breakdown
+  // sums to the totals.
+  const StatementLabels who = statement_labels(slot, e);
+  uint32_t bucket = 0;
+  store_.with_rows(slot, [&](auto row, auto context) {
+    store_.add(row, F::active_queries, 0, -1);
+    store_.count(row, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
+    bucket = store_.observe(row, F::query_duration_seconds, type, e.duration_ns);
+    if (e.duration_ns >= options_.slow_query_ns) store_.count(row, F::slow_queries_total, type);
+    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
+    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
+    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
+    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait),
+                 e.lock_wait_ns);
+    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
+    store_.count(row, F::query_rows_examined_total, type, e.rows_examined);
+    store_.count(row, F::query_rows_returned_total, type, e.rows_returned);
+    store_.count(context, F::database_queries_total, status, 1, who.database);
+    store_.observe(context, F::database_query_duration_seconds, 0, e.duration_ns, who.database);
+    store_.count(context, F::user_queries_total, status, 1, who.user);
+    store_.count(context, F::user_query_duration_seconds_total, 0, e.duration_ns, who.user);
+    store_.count(context, F::application_queries_total, 0, 1, who.application);
+    store_.count(context, F::application_query_duration_seconds_total, 0, e.duration_ns,
+                 who.application);
+  });
   // A traced statement becomes the exemplar of its bucket and of its digest.
   const bool traced = is_traced(e.trace_id);
   const TraceContext trace{e.trace_id, e.span_id, e.timestamp_ns};
   if (traced) store_.record_exemplar(F::query_duration_seconds, type, bucket, trace, e.duration_ns);
-  if (e.duration_ns >= options_.slow_query_ns) store_.count(row, F::slow_queries_total, type);
-  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
-  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
-  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
-  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait), e.lock_wait_ns);
-  store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
-  store_.count(row, F::query_rows_examined_total, type, e.rows_examined);
-  store_.count(row, F::query_rows_returned_total, type, e.rows_returned);
   if (status == NQ_QUERY_ERROR) {
     const MetricStore::LabelRef error = event_slot(slot, F::query_errors_total, {e.error_type});
     store_.count(slot, F::query_errors_total, 0, 1, error);
   }
-  // Who ran it. A statement without a database, user or application (an
-  // engine of ABI 1.1) counts under the empty value, so that each breakdown
-  // sums to the totals.
-  const uint32_t database =
-      context_slot(slot, F::database_queries_total, F::database_query_duration_seconds, e.database);
-  store_.count(slot, F::database_queries_total, status, 1, database);
-  store_.observe(slot, F::database_query_duration_seconds, 0, e.duration_ns, database);
-  const uint32_t user =
-      context_slot(slot, F::user_queries_total, F::user_query_duration_seconds_total, e.user);
-  store_.count(slot, F::user_queries_total, status, 1, user);
-  store_.count(slot, F::user_query_duration_seconds_total, 0, e.duration_ns, user);
-  const uint32_t application =
-      context_slot(slot, F::application_queries_total, F::application_query_duration_seconds_total,
-                   e.application);
-  store_.count(slot, F::application_queries_total, 0, 1, application);
-  store_.count(slot, F::application_query_duration_seconds_total, 0, e.duration_ns, application);
   if (has_text(e.digest)) {
     // Only (database, digest) pairs seen at query begin have a slot (and their text).
     char key[LabelTable::kMaxKeyBytes];

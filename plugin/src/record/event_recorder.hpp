@@ -7,6 +7,8 @@
 // "other"/"error", strings are sanitized (see label_value.hpp).
 #pragma once
 
+#include <array>
+#include <cstring>
 #include <memory>
 
 #include "catalogue/hook_names.hpp"
@@ -54,6 +56,26 @@ class EventRecorder {
   // recorded with it.
   uint32_t context_slot(nq_thread_slot slot, FamilyId count_id, FamilyId time_id,
                         nq_str value) noexcept;
+  // The label slots of a statement's database, user and application: from
+  // the thread's context cache when it holds all three (the common case,
+  // inline), else by context_slot() for each.
+  struct StatementLabels {
+    uint32_t database, user, application;
+  };
+  StatementLabels statement_labels(nq_thread_slot slot, const nq_query_end_event& e) noexcept {
+    if (slot < cached_slots_) {
+      const ContextCache& cache = context_cache_[slot];
+      const auto& [database, user, application] = cache.entries;
+      if (remembers(database, Context::database, e.database) &&
+          remembers(user, Context::user, e.user) &&
+          remembers(application, Context::application, e.application)) {
+        return {database.label, user.label, application.label};
+      }
+    }
+    return resolve_statement_labels(slot, e);
+  }
+  StatementLabels resolve_statement_labels(nq_thread_slot slot,
+                                           const nq_query_end_event& e) noexcept;
 
   // The statement context (database, user, application) of an engine thread
   // changes rarely from one statement to the next: each exclusive thread slot
@@ -71,6 +93,13 @@ class EventRecorder {
   struct alignas(64) ContextCache {
     ContextEntry entries[static_cast<size_t>(Context::count)];
   };
+  // True when `entry` holds `value` (NULL and empty alike) and is still valid.
+  bool remembers(const ContextEntry& entry, Context context, nq_str value) const noexcept {
+    const size_t len = value.data != nullptr ? value.len : 0;
+    return len <= kContextCacheBytes && entry.len == len &&
+           entry.frees == context_tables_[static_cast<size_t>(context)]->frees() &&
+           (len == 0 || std::memcmp(entry.raw, value.data, len) == 0);
+  }
   // The engine's bytes of `parts` as the label caches compare them: a single
   // part itself; several written to `buffer` (kKeyBytes + 1 bytes) by
   // raw_parts(), every part but the last after its length (one byte). Longer
@@ -98,6 +127,7 @@ class EventRecorder {
   const RecorderOptions options_;
   const uint32_t cached_slots_;  // exclusive thread slots with a context cache
   std::unique_ptr<ContextCache[]> context_cache_;
+  std::array<const LabelTable*, static_cast<size_t>(Context::count)> context_tables_;
 };
 
 }  // namespace nq::metrics

@@ -48,6 +48,30 @@ class CellArena {
     bool owned_;
   };
 
+  // The same with the kind known at compile time (owned_row(), shared_row()):
+  // an event that makes many adds tests the kind once (MetricStore::with_rows()).
+  template <bool Owned>
+  class TypedRow {
+   public:
+    explicit TypedRow(std::atomic<uint64_t>* cells) noexcept : cells_(cells) {}
+    void add(uint32_t cell, uint64_t n) const noexcept {
+      std::atomic<uint64_t>& c = cells_[cell];
+      if constexpr (Owned) {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+      } else {
+        c.fetch_add(n, std::memory_order_relaxed);
+      }
+    }
+
+   private:
+    std::atomic<uint64_t>* cells_;
+  };
+  // Exclusive slot `slot`'s row (slot < exclusive_slots()), and the shared one.
+  TypedRow<true> owned_row(nq_thread_slot slot) const noexcept {
+    return TypedRow<true>(&at(slot, 0));
+  }
+  TypedRow<false> shared_row() const noexcept { return TypedRow<false>(&at(exclusive_slots_, 0)); }
+
   Row row(nq_thread_slot slot) const noexcept {
     return slot < exclusive_slots_ ? Row(&at(slot, 0), true) : Row(&at(exclusive_slots_, 0), false);
   }

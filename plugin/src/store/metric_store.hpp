@@ -57,6 +57,12 @@
 
 namespace nq::metrics {
 
+// A row of cells to add to: CellArena::Row or a CellArena::TypedRow.
+template <typename R>
+concept CellRow = requires(const R& row) {
+  row.add(uint32_t{0}, uint64_t{0});
+};
+
 // What the plugin says about itself in build_info and its start time.
 struct PluginIdentity {
   std::string version;
@@ -105,19 +111,53 @@ class MetricStore {
     return observe_at(l.arena->row(slot), l, cell(l, label_slot, series), value_ns);
   }
   // The same for families without engine-valued labels, in the calling
-  // thread's row of them (fixed_row(slot)): an event that records several
-  // takes the row once.
+  // thread's row of them (fixed_row(slot), or a typed row of with_rows()):
+  // an event that records several takes the row once.
   using Row = CellArena::Row;
   Row fixed_row(nq_thread_slot slot) const noexcept { return fixed_cells_->row(slot); }
-  void count(Row row, FamilyId id, uint32_t series, uint64_t n = 1) noexcept {
+  template <CellRow R>
+  void count(R row, FamilyId id, uint32_t series, uint64_t n = 1) noexcept {
     row.add(cell(layout(id), 0, series), n);
   }
-  void add(Row row, FamilyId id, uint32_t series, int64_t delta) noexcept {
+  template <CellRow R>
+  void add(R row, FamilyId id, uint32_t series, int64_t delta) noexcept {
     count(row, id, series, static_cast<uint64_t>(delta));
   }
-  uint32_t observe(Row row, FamilyId id, uint32_t series, uint64_t value_ns) noexcept {
+  template <CellRow R>
+  uint32_t observe(R row, FamilyId id, uint32_t series, uint64_t value_ns) noexcept {
     const Layout& l = layout(id);
     return observe_at(row, l, cell(l, 0, series), value_ns);
+  }
+  // The same for the families of the spaces with thread rows (database,
+  // user, application), at a label slot, in the calling thread's row of them.
+  template <CellRow R>
+  struct ContextRow {
+    R row;
+  };
+  template <CellRow R>
+  void count(ContextRow<R> at, FamilyId id, uint32_t series, uint64_t n,
+             uint32_t label_slot) noexcept {
+    at.row.add(cell(layout(id), label_slot, series), n);
+  }
+  template <CellRow R>
+  uint32_t observe(ContextRow<R> at, FamilyId id, uint32_t series, uint64_t value_ns,
+                   uint32_t label_slot) noexcept {
+    const Layout& l = layout(id);
+    return observe_at(at.row, l, cell(l, label_slot, series), value_ns);
+  }
+  // Calls visit(fixed, context) with the calling thread's row of the
+  // fixed-label families and its ContextRow, both typed by their kind
+  // (owned by the slot, or the shared ones), so that the adds of an event
+  // that records many are compiled without a test of the kind each.
+  template <typename Visit>
+  [[gnu::always_inline]] void with_rows(nq_thread_slot slot, Visit&& visit) noexcept {
+    using Owned = CellArena::TypedRow<true>;
+    using Shared = CellArena::TypedRow<false>;
+    if (slot < fixed_cells_->exclusive_slots()) {
+      visit(fixed_cells_->owned_row(slot), ContextRow<Owned>{context_cells_->owned_row(slot)});
+    } else {
+      visit(fixed_cells_->shared_row(), ContextRow<Shared>{context_cells_->shared_row()});
+    }
   }
   // The same for a family with engine-valued labels, at `where` (label_ref()).
   void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
@@ -234,7 +274,8 @@ class MetricStore {
     cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }
   // Adds a value to the histogram series whose first cell is `base` in `row`.
-  uint32_t observe_at(Row row, const Layout& l, uint32_t base, uint64_t value_ns) noexcept {
+  template <CellRow R>
+  uint32_t observe_at(R row, const Layout& l, uint32_t base, uint64_t value_ns) noexcept {
     const uint32_t bucket = bucket_of(l, value_ns);
     row.add(base + bucket, 1);
     row.add(base + l.bucket_count + 1, value_ns);
