@@ -72,15 +72,17 @@ void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
     }
     return false;
   };
-  // Folding a free slot of thread rows reads every row of its cells: it is
-  // done only when the table freed a slot since the scan before the last one
-  // (frees() read before the scan). Otherwise every free slot was free and
-  // folded at both scans, and nothing counts in it since: an event counts
-  // only in a slot it found live or remembered while the table freed none,
-  // and a call that raced with a free ended long before the next scan.
+  // Free slots are folded only when the table freed a slot since the scan
+  // before the last one (frees() read before the scan): folding reads (or
+  // takes) every cell of every family of the space, and most slots of a
+  // table are free. Otherwise every free slot was free and folded at both
+  // scans, and nothing counts in it since: an event counts only in a slot
+  // it found live or remembered while the table freed none (a thread's
+  // LabelCache entry too, drained above), and a call that raced with a free
+  // ended long before the next scan.
   const uint64_t frees = table.frees();
   auto& seen = folded_frees_[static_cast<size_t>(space)];  // [0] last scan, [1] the one before
-  const bool fold_free = !label_space(space).thread_rows || frees != seen[0] || seen[0] != seen[1];
+  const bool fold_free = frees != seen[0] || seen[0] != seen[1];
   uint64_t tag = 0;
   for (uint32_t slot = 0; slot < table.slot_count(); ++slot) {
     if (live.count == values.size()) values.emplace_back();

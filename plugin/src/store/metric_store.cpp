@@ -16,10 +16,15 @@ using Label = prometheus::ClientMetric::Label;
 
 constexpr double kNanosecondsPerSecond = 1e9;
 
-// Label assignments reuse the strings of the previous scrape's model.
+// Label assignments reuse the strings of the previous scrape's model, and
+// leave them alone when they already hold the text (most do: a comparison
+// costs a fraction of an assignment).
+void assign(std::string& s, std::string_view text) {
+  if (std::string_view(s) != text) s.assign(text);
+}
 void set_label(Label& label, std::string_view name, std::string_view value) {
-  label.name.assign(name);
-  label.value.assign(value);
+  assign(label.name, name);
+  assign(label.value, value);
 }
 
 // Fixed labels of series `series` into out[0, def.labels.size()): mixed
