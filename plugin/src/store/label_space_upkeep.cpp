@@ -61,8 +61,15 @@ void MetricStore::scan_space(LabelSpaceId space, LiveValues& live) {
   live.tags.clear();
   live.first_slots.clear();
   // A key that owns two slots (see label_table.hpp) owns them within one
-  // probe window: look for an equal key among the live values just before.
+  // probe window: look for an equal key among the live values just before,
+  // when one of them may have its tag.
+  live.recent_tags.assign(size_t{1} << kRecentTagBits, 0);
   auto merge_into_recent = [&](uint32_t slot, const std::string& key, uint64_t tag) {
+    constexpr uint64_t kMix = 0x9E3779B97F4A7C15ull;
+    uint32_t& recent = live.recent_tags[(tag * kMix) >> (64 - kRecentTagBits)];
+    const bool met = recent != 0 && slot - (recent - 1) < LabelTable::kProbeWindow;
+    recent = slot + 1;
+    if (!met) return false;
     for (size_t j = live.count; j-- > 0;) {
       if (slot - live.first_slots[j] >= LabelTable::kProbeWindow) break;
       if (live.tags[j] == tag && values[j].key == key) {

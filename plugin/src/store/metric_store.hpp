@@ -311,8 +311,14 @@ class MetricStore {
     size_t count = 0;
     std::vector<uint64_t> tags;  // of values[i], and the first slot it owns
     std::vector<uint32_t> first_slots;
+    // By a hash of the tag (kRecentTagBuckets): 1 + the last slot whose
+    // value had a tag of the bucket, 0 for none. Equal keys have equal tags,
+    // so a slot whose bucket was not met within kProbeWindow slots before it
+    // cannot hold a copy of a recent key, and is not compared with them.
+    std::vector<uint32_t> recent_tags;
     std::span<const LiveValue> view() const { return {values.data(), count}; }
   };
+  static constexpr uint32_t kRecentTagBits = 10;
 
   uint64_t exposed(const Layout& l, uint32_t label_slot, uint32_t series,
                    uint32_t c) const noexcept;
