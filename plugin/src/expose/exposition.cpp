@@ -119,15 +119,18 @@ class FamilyWriter {
   // `exemplars` as CollectedMetrics::exemplars of the family (OpenMetrics
   // only; empty for text 0.0.4). `out` goes to `sink` whenever it holds a
   // piece, after a series.
+  // `kept_blocks` as CollectedMetrics::text_label_blocks of the family, or
+  // empty.
   FamilyWriter(std::string& out, const BodySink& sink, ExpositionFormat format,
                const prometheus::MetricFamily& family, double created,
-               std::span<const Exemplar> exemplars)
+               std::span<const Exemplar> exemplars, std::span<std::string> kept_blocks)
       : out_(out),
         sink_(sink),
         openmetrics_(format == ExpositionFormat::openmetrics),
         family_(family),
         created_(created),
-        exemplars_(openmetrics_ ? exemplars : std::span<const Exemplar>{}) {}
+        exemplars_(openmetrics_ ? exemplars : std::span<const Exemplar>{}),
+        kept_blocks_(kept_blocks) {}
 
   void write() {
     const bool counter = family_.type == prometheus::MetricType::Counter;
@@ -170,39 +173,50 @@ class FamilyWriter {
     return index < exemplars_.size() && exemplars_[index].present ? &exemplars_[index] : nullptr;
   }
 
+  // The label block of series j: the one kept for it (rebuilt when the
+  // collector emptied it), or one made now when the model keeps none.
+  std::string_view label_block(size_t j) {
+    const std::vector<Label>& labels = family_.metric[j].label;
+    std::string& block = j < kept_blocks_.size() ? kept_blocks_[j] : labels_;
+    if (&block == &labels_ || (block.empty() && !labels.empty())) {
+      block.clear();
+      for (const Label& l : labels) append_label(block, l);
+    }
+    return block;
+  }
+
   void write_metric(std::string_view name, size_t j) {
     const prometheus::ClientMetric& m = family_.metric[j];
-    labels_.clear();
-    for (const Label& l : m.label) append_label(labels_, l);
+    const std::string_view labels = label_block(j);
     switch (family_.type) {
       case prometheus::MetricType::Counter:
-        sample(name, openmetrics_ ? "_total" : "", labels_, m.counter.value, exemplar(j));
-        write_created(name);
+        sample(name, openmetrics_ ? "_total" : "", labels, m.counter.value, exemplar(j));
+        write_created(name, labels);
         break;
       case prometheus::MetricType::Gauge:
-        sample(name, "", labels_, m.gauge.value);
+        sample(name, "", labels, m.gauge.value);
         break;
       case prometheus::MetricType::Histogram:
         for (size_t b = 0; b < m.histogram.bucket.size(); ++b) {
           const auto& bucket = m.histogram.bucket[b];
-          bucket_labels_ = labels_;
-          bucket_labels_ += labels_.empty() ? "{le=\"" : ",le=\"";
+          bucket_labels_.assign(labels);
+          bucket_labels_ += labels.empty() ? "{le=\"" : ",le=\"";
           append_number(bucket_labels_, bucket.upper_bound);
           bucket_labels_ += '"';
           sample(name, "_bucket", bucket_labels_, static_cast<double>(bucket.cumulative_count),
                  exemplar(j * m.histogram.bucket.size() + b));
         }
-        sample(name, "_count", labels_, static_cast<double>(m.histogram.sample_count));
-        sample(name, "_sum", labels_, m.histogram.sample_sum);
-        write_created(name);
+        sample(name, "_count", labels, static_cast<double>(m.histogram.sample_count));
+        sample(name, "_sum", labels, m.histogram.sample_sum);
+        write_created(name, labels);
         break;
       default:
-        sample(name, "", labels_, m.untyped.value);
+        sample(name, "", labels, m.untyped.value);
     }
   }
 
-  void write_created(std::string_view name) {
-    if (openmetrics_ && !std::isnan(created_)) sample(name, "_created", labels_, created_);
+  void write_created(std::string_view name, std::string_view labels) {
+    if (openmetrics_ && !std::isnan(created_)) sample(name, "_created", labels, created_);
   }
 
   // Appends `name="value"` to an open label block ({a="x" without the closing brace).
@@ -260,7 +274,8 @@ class FamilyWriter {
   const prometheus::MetricFamily& family_;
   double created_;
   std::span<const Exemplar> exemplars_;
-  std::string labels_;         // the current series' label block, without "}"
+  std::span<std::string> kept_blocks_;
+  std::string labels_;         // the current series' label block when none is kept
   std::string bucket_labels_;  // the same with le="..."
 };
 
@@ -287,7 +302,12 @@ void render_in_pieces(const CollectedMetrics& metrics, ExpositionFormat format,
     const std::span<const Exemplar> exemplars = i < metrics.exemplars.size()
                                                     ? std::span(metrics.exemplars[i])
                                                     : std::span<const Exemplar>{};
-    FamilyWriter(out, sink, format, metrics.families[i], created, exemplars).write();
+    auto& kept = metrics.text_label_blocks;
+    const std::span<std::string> blocks =
+        i < kept.size() && kept[i].size() == metrics.families[i].metric.size()
+            ? std::span(kept[i])
+            : std::span<std::string>{};
+    FamilyWriter(out, sink, format, metrics.families[i], created, exemplars, blocks).write();
   }
   if (format == ExpositionFormat::openmetrics) out += "# EOF\n";
   if (!out.empty()) sink.take(out);

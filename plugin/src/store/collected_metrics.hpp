@@ -8,6 +8,7 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace nq::metrics {
@@ -47,6 +48,14 @@ struct CollectedMetrics {
   std::vector<double> created_seconds;
   std::vector<std::vector<NativeHistogram>> native = {};
   std::vector<std::vector<Exemplar>> exemplars = {};
+  // text_label_blocks[i][j]: what the text writers made of the labels of
+  // series j of families[i] (`{name="value",...` without the closing
+  // brace), kept from one scrape to the next. The collector keeps it the
+  // model's size and empties the block of every series whose labels
+  // changed; a writer rebuilds an empty one. Empty for a model made by hand:
+  // the writers then keep nothing. Written by one thread at a time, the one
+  // whose scrape holds the store's scrape lock.
+  mutable std::vector<std::vector<std::string>> text_label_blocks = {};
 };
 
 }  // namespace nq::metrics

@@ -18,40 +18,49 @@ constexpr double kNanosecondsPerSecond = 1e9;
 
 // Label assignments reuse the strings of the previous scrape's model, and
 // leave them alone when they already hold the text (most do: a comparison
-// costs a fraction of an assignment).
-void assign(std::string& s, std::string_view text) {
-  if (std::string_view(s) != text) s.assign(text);
+// costs a fraction of an assignment). Each returns true when it changed one.
+bool assign(std::string& s, std::string_view text) {
+  if (std::string_view(s) == text) return false;
+  s.assign(text);
+  return true;
 }
-void set_label(Label& label, std::string_view name, std::string_view value) {
-  assign(label.name, name);
-  assign(label.value, value);
+bool set_label(Label& label, std::string_view name, std::string_view value) {
+  const bool name_changed = assign(label.name, name);
+  return assign(label.value, value) || name_changed;
 }
 
 // Fixed labels of series `series` into out[0, def.labels.size()): mixed
 // radix, the last label fastest.
-void set_fixed_labels(const FamilyDef& def, uint32_t series, Label* out) {
+bool set_fixed_labels(const FamilyDef& def, uint32_t series, Label* out) {
+  bool changed = false;
   for (size_t i = def.labels.size(); i-- > 0;) {
     const auto& values = def.labels[i].values;
-    set_label(out[i], def.labels[i].name, values[series % values.size()]);
+    changed |= set_label(out[i], def.labels[i].name, values[series % values.size()]);
     series /= static_cast<uint32_t>(values.size());
   }
+  return changed;
 }
 
 // Labels of an engine-valued key into out[0, space.labels.size()): its parts
 // are separated by NUL bytes.
-void set_key_labels(const LabelSpaceDef& space, std::string_view key, Label* out) {
+bool set_key_labels(const LabelSpaceDef& space, std::string_view key, Label* out) {
+  bool changed = false;
   size_t start = 0;
   for (size_t i = 0; i < space.labels.size(); ++i) {
     const size_t end = std::min(key.find('\0', start), key.size());
-    set_label(out[i], space.labels[i], key.substr(std::min(start, key.size()), end - start));
+    changed |=
+        set_label(out[i], space.labels[i], key.substr(std::min(start, key.size()), end - start));
     start = end + 1;
   }
+  return changed;
 }
 
-void set_overflow_labels(const LabelSpaceDef& space, Label* out) {
+bool set_overflow_labels(const LabelSpaceDef& space, Label* out) {
+  bool changed = false;
   for (size_t i = 0; i < space.labels.size(); ++i) {
-    set_label(out[i], space.labels[i], kOverflowLabelValue);
+    changed |= set_label(out[i], space.labels[i], kOverflowLabelValue);
   }
+  return changed;
 }
 
 prometheus::MetricType exposed_type(MetricType type) {
@@ -292,9 +301,11 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
     if (def.id == FamilyId::plugin_series) series_family = count;
     if (collected.native.size() < count + 1) collected.native.resize(count + 1);
     if (collected.exemplars.size() < count + 1) collected.exemplars.resize(count + 1);
+    auto& blocks = collected.text_label_blocks;
+    if (blocks.size() < count + 1) blocks.resize(count + 1);
     prometheus::MetricFamily& family = families[count];
     collect_family(def, context, live_[static_cast<size_t>(def.space)].view(), family,
-                   collected.native[count], collected.exemplars[count]);
+                   collected.native[count], collected.exemplars[count], blocks[count]);
     ++count;
     // Series of engine-valued labels may change hands (eviction), so only the
     // fixed series have a well-defined start.
@@ -309,13 +320,15 @@ void MetricStore::collect_into(CollectedMetrics& collected, const PluginIdentity
   families.resize(count);
   collected.native.resize(count);
   collected.exemplars.resize(count);
+  collected.text_label_blocks.resize(count);
   families[series_family].metric[0].gauge.value = static_cast<double>(series);
 }
 
 void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& context,
                                  std::span<const LiveValue> live, prometheus::MetricFamily& out,
                                  std::vector<NativeHistogram>& native,
-                                 std::vector<Exemplar>& exemplars) const {
+                                 std::vector<Exemplar>& exemplars,
+                                 std::vector<std::string>& label_blocks) const {
   out.name.assign(def.name);
   out.help.assign(def.help);
   out.type = exposed_type(def.type);
@@ -324,12 +337,20 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
   const size_t value_labels = def.space != LabelSpaceId::none ? space.labels.size() : 0;
 
   size_t count = 0;
-  // The next series, with room for `labels` labels.
+  // The next series, with room for `labels` labels; its text label block
+  // kept (a new series: an empty one) unless its labels change.
   auto next = [&](size_t labels) -> prometheus::ClientMetric& {
     if (count == out.metric.size()) out.metric.emplace_back();
+    if (count == label_blocks.size()) label_blocks.emplace_back();
     prometheus::ClientMetric& m = out.metric[count++];
-    m.label.resize(labels);
+    if (m.label.size() != labels) {
+      m.label.resize(labels);
+      label_blocks[count - 1].clear();
+    }
     return m;
+  };
+  auto labels_set = [&](bool changed) {
+    if (changed) label_blocks[count - 1].clear();
   };
   // One series from cells: `cells(c)` gives the recorded integer of cell c.
   auto fill = [&](prometheus::ClientMetric& m, auto&& cells) {
@@ -360,9 +381,9 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::identity:
       if (def.id == FamilyId::build_info) {
         auto& m = next(3);
-        set_label(m.label[0], "version", context.identity.version);
-        set_label(m.label[1], "abi_version", context.identity.abi_version);
-        set_label(m.label[2], "build_id", context.identity.build_id);
+        labels_set(set_label(m.label[0], "version", context.identity.version) |
+                   set_label(m.label[1], "abi_version", context.identity.abi_version) |
+                   set_label(m.label[2], "build_id", context.identity.build_id));
         m.gauge.value = 1;
       } else {
         next(0).gauge.value = context.identity.start_time_seconds;
@@ -380,7 +401,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::samples:
       for (uint32_t s = 0; s < l.fixed_series; ++s) {
         auto& m = next(def.labels.size());
-        set_fixed_labels(def, s, m.label.data());
+        labels_set(set_fixed_labels(def, s, m.label.data()));
         m.gauge.value =
             std::bit_cast<double>(samples_[l.first_cell + s].load(std::memory_order_relaxed));
       }
@@ -388,8 +409,8 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::label_info:
       for (const LiveValue& v : live) {
         auto& m = next(space.labels.size() + 1);
-        set_key_labels(space, v.key, m.label.data());
-        set_label(m.label.back(), space.payload_label, v.payload);
+        labels_set(set_key_labels(space, v.key, m.label.data()) |
+                   set_label(m.label.back(), space.payload_label, v.payload));
         m.gauge.value = 1;
       }
       break;
@@ -397,12 +418,13 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
       exemplars.clear();
       for_each_event_series(def, live, [&](const LiveValue* value, uint32_t s, auto&& cells) {
         auto& m = next(value_labels + def.labels.size());
+        bool changed = false;
         if (value != nullptr) {
-          set_key_labels(space, value->key, m.label.data());
+          changed = set_key_labels(space, value->key, m.label.data());
         } else if (value_labels != 0) {
-          set_overflow_labels(space, m.label.data());
+          changed = set_overflow_labels(space, m.label.data());
         }
-        set_fixed_labels(def, s, m.label.data() + value_labels);
+        labels_set(set_fixed_labels(def, s, m.label.data() + value_labels) || changed);
         fill(m, cells);
         if (l.exemplars_per_series != 0) {
           const uint32_t none =
@@ -418,6 +440,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
       break;
   }
   out.metric.resize(count);
+  label_blocks.resize(count);
   native.resize(l.native_cells != 0 ? count : 0);
 }
 

@@ -334,10 +334,12 @@ class MetricStore {
   template <typename Visit>
   void for_each_event_series(const FamilyDef& def, std::span<const LiveValue> live,
                              Visit&& visit) const;
-  // Refills `out` (the family's model from the previous scrape, or empty).
+  // Refills `out` (the family's model from the previous scrape, or empty);
+  // clears the text label block of each series whose labels changed.
   void collect_family(const FamilyDef& def, const ScrapeContext& context,
                       std::span<const LiveValue> live, prometheus::MetricFamily& out,
-                      std::vector<NativeHistogram>& native, std::vector<Exemplar>& exemplars) const;
+                      std::vector<NativeHistogram>& native, std::vector<Exemplar>& exemplars,
+                      std::vector<std::string>& label_blocks) const;
   // Appends the exemplars of a series whose label slots are `label_slots`
   // (per bucket, the first slot's that holds one).
   void collect_exemplars(const FamilyDef& def, const ScrapeClock& clock,
