@@ -1,13 +1,17 @@
-// HttpListener::stop() over real loopback sockets: a request on its way when
+// HttpListener over real loopback sockets. stop(): a request on its way when
 // the listener stops gets its whole answer, however long it takes (within the
 // read timeout), and a connection that never sends a request does not hold
-// the stop (nor a hot reload, which stops the old copy's listener).
+// the stop (nor a hot reload, which stops the old copy's listener). Its
+// serving threads: one whose handler throws serves on.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -30,10 +34,13 @@ using namespace std::chrono_literals;
 constexpr auto kLongerThanTheGrace = 1500ms;
 
 struct Listener {
-  explicit Listener(uint32_t read_timeout_seconds) {
+  explicit Listener(uint32_t read_timeout_seconds, uint32_t threads = ListenerLimits{}.threads,
+                    std::function<void(unsigned)> on_response = {}) {
     ListenerLimits limits;
     limits.read_timeout_seconds = read_timeout_seconds;
+    limits.threads = threads;
     HttpEndpoints endpoints;
+    endpoints.on_response = std::move(on_response);
     endpoints.server_name = "nq-metrics/test";
     endpoints.render_metrics = [](ExpositionFormat, const BodySink& sink) {
       std::string body = "a_metric 1\n";
@@ -81,6 +88,28 @@ TEST(ListenerDrain, AConnectionThatSendsNothingDoesNotHoldTheStop) {
   EXPECT_LT(std::chrono::steady_clock::now() - began, 30s);
   silent.receive(1s);
   EXPECT_TRUE(silent.closed_by_server());
+}
+
+// A handler that throws (here the callback told of a response, called on the
+// connection's strand) loses its connection, and the thread that ran it serves
+// on: with a single serving thread, one that ended with the exception left
+// nobody to answer the next scrape.
+TEST(ListenerThreads, AServingThreadWhoseHandlerThrowsServesOn) {
+  std::atomic<int> responses{0};
+  Listener listener(10, 1, [&](unsigned) {
+    if (responses++ == 0) throw std::runtime_error("the first response's callback fails");
+  });
+  ASSERT_TRUE(listener.started) << listener.start_error;
+  const std::string scrape = "GET /metrics HTTP/1.1\r\nHost: threads\r\nConnection: close\r\n\r\n";
+  TcpConnection first("127.0.0.1", listener.port());
+  ASSERT_TRUE(first.send(scrape));
+  first.receive(5s);
+  EXPECT_TRUE(first.closed_by_server());
+  TcpConnection second("127.0.0.1", listener.port());
+  ASSERT_TRUE(second.send(scrape));
+  const auto reply = nq::testing::parse_reply(second.receive(5s));
+  EXPECT_EQ(reply.status, 200) << reply.error;
+  EXPECT_EQ(reply.body, "a_metric 1\n");
 }
 
 }  // namespace
