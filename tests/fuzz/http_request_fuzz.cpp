@@ -11,12 +11,17 @@
 namespace {
 
 const nq::metrics::HttpEndpoints& endpoints() {
-  static const nq::metrics::HttpEndpoints e{
-      [](nq::metrics::ExpositionFormat, const nq::metrics::BodySink& sink) {
-        std::string body = "# TYPE x counter\nx_total 1\n";
-        sink.take(body);
-      },
-      "nq-metrics/fuzz", "<html></html>", [] {}};
+  static const nq::metrics::HttpEndpoints e = [] {
+    nq::metrics::HttpEndpoints made;
+    made.render_metrics = [](nq::metrics::ExpositionFormat, const nq::metrics::BodySink& sink) {
+      std::string body = "# TYPE x counter\nx_total 1\n";
+      sink.take(body);
+    };
+    made.server_name = "nq-metrics/fuzz";
+    made.landing_page_html = "<html></html>";
+    made.on_auth_failure = [] {};
+    return made;
+  }();
   return e;
 }
 

@@ -381,9 +381,10 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::identity:
       if (def.id == FamilyId::build_info) {
         auto& m = next(3);
-        labels_set(set_label(m.label[0], "version", context.identity.version) |
-                   set_label(m.label[1], "abi_version", context.identity.abi_version) |
-                   set_label(m.label[2], "build_id", context.identity.build_id));
+        bool changed = set_label(m.label[0], "version", context.identity.version);
+        changed |= set_label(m.label[1], "abi_version", context.identity.abi_version);
+        changed |= set_label(m.label[2], "build_id", context.identity.build_id);
+        labels_set(changed);
         m.gauge.value = 1;
       } else {
         next(0).gauge.value = context.identity.start_time_seconds;
@@ -409,8 +410,9 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::label_info:
       for (const LiveValue& v : live) {
         auto& m = next(space.labels.size() + 1);
-        labels_set(set_key_labels(space, v.key, m.label.data()) |
-                   set_label(m.label.back(), space.payload_label, v.payload));
+        bool changed = set_key_labels(space, v.key, m.label.data());
+        changed |= set_label(m.label.back(), space.payload_label, v.payload);
+        labels_set(changed);
         m.gauge.value = 1;
       }
       break;
