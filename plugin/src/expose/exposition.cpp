@@ -176,13 +176,16 @@ class FamilyWriter {
   // The label block of series j: the one kept for it (rebuilt when the
   // collector emptied it), or one made now when the model keeps none.
   std::string_view label_block(size_t j) {
-    const std::vector<Label>& labels = family_.metric[j].label;
-    std::string& block = j < kept_blocks_.size() ? kept_blocks_[j] : labels_;
-    if (&block == &labels_ || (block.empty() && !labels.empty())) {
-      block.clear();
-      for (const Label& l : labels) append_label(block, l);
+    std::string* block = &labels_;
+    if (j < kept_blocks_.size()) {
+      block = &kept_blocks_[j];
+    } else {
+      labels_.clear();
     }
-    return block;
+    if (block->empty()) {
+      for (const Label& l : family_.metric[j].label) append_label(*block, l);
+    }
+    return *block;
   }
 
   void write_metric(std::string_view name, size_t j) {

@@ -27,28 +27,7 @@ class CellArena {
  public:
   CellArena(uint32_t cells, uint32_t exclusive_slots);
 
-  // The row a caller adds to: its exclusive slot's (plain load + store) or
-  // the shared one (atomic add). Taken once for several adds, it spares each
-  // of them reading the arena's fields again.
-  class Row {
-   public:
-    void add(uint32_t cell, uint64_t n) const noexcept {
-      std::atomic<uint64_t>& c = cells_[cell];
-      if (owned_) {
-        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-      } else {
-        c.fetch_add(n, std::memory_order_relaxed);
-      }
-    }
-
-   private:
-    friend class CellArena;
-    Row(std::atomic<uint64_t>* cells, bool owned) noexcept : cells_(cells), owned_(owned) {}
-    std::atomic<uint64_t>* cells_;
-    bool owned_;
-  };
-
-  // The same with the kind known at compile time (owned_row(), shared_row()):
+  // A row with its kind known at compile time (owned_row(), shared_row()):
   // an event that makes many adds tests the kind once (MetricStore::with_rows()).
   template <bool Owned>
   class TypedRow {
@@ -71,6 +50,26 @@ class CellArena {
     return TypedRow<true>(&at(slot, 0));
   }
   TypedRow<false> shared_row() const noexcept { return TypedRow<false>(&at(exclusive_slots_, 0)); }
+
+  // The row a caller adds to: its exclusive slot's (plain load + store) or
+  // the shared one (atomic add), the kind tested on each add. Taken once for
+  // several adds, it spares each of them reading the arena's fields again.
+  class Row {
+   public:
+    void add(uint32_t cell, uint64_t n) const noexcept {
+      if (owned_) {
+        TypedRow<true>(cells_).add(cell, n);
+      } else {
+        TypedRow<false>(cells_).add(cell, n);
+      }
+    }
+
+   private:
+    friend class CellArena;
+    Row(std::atomic<uint64_t>* cells, bool owned) noexcept : cells_(cells), owned_(owned) {}
+    std::atomic<uint64_t>* cells_;
+    bool owned_;
+  };
 
   Row row(nq_thread_slot slot) const noexcept {
     return slot < exclusive_slots_ ? Row(&at(slot, 0), true) : Row(&at(exclusive_slots_, 0), false);

@@ -349,7 +349,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     }
     return m;
   };
-  auto labels_set = [&](bool changed) {
+  auto forget_block_if = [&](bool changed) {
     if (changed) label_blocks[count - 1].clear();
   };
   // One series from cells: `cells(c)` gives the recorded integer of cell c.
@@ -384,7 +384,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         bool changed = set_label(m.label[0], "version", context.identity.version);
         changed |= set_label(m.label[1], "abi_version", context.identity.abi_version);
         changed |= set_label(m.label[2], "build_id", context.identity.build_id);
-        labels_set(changed);
+        forget_block_if(changed);
         m.gauge.value = 1;
       } else {
         next(0).gauge.value = context.identity.start_time_seconds;
@@ -402,7 +402,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
     case Source::samples:
       for (uint32_t s = 0; s < l.fixed_series; ++s) {
         auto& m = next(def.labels.size());
-        labels_set(set_fixed_labels(def, s, m.label.data()));
+        forget_block_if(set_fixed_labels(def, s, m.label.data()));
         m.gauge.value =
             std::bit_cast<double>(samples_[l.first_cell + s].load(std::memory_order_relaxed));
       }
@@ -412,7 +412,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         auto& m = next(space.labels.size() + 1);
         bool changed = set_key_labels(space, v.key, m.label.data());
         changed |= set_label(m.label.back(), space.payload_label, v.payload);
-        labels_set(changed);
+        forget_block_if(changed);
         m.gauge.value = 1;
       }
       break;
@@ -426,7 +426,7 @@ void MetricStore::collect_family(const FamilyDef& def, const ScrapeContext& cont
         } else if (value_labels != 0) {
           changed = set_overflow_labels(space, m.label.data());
         }
-        labels_set(set_fixed_labels(def, s, m.label.data() + value_labels) || changed);
+        forget_block_if(set_fixed_labels(def, s, m.label.data() + value_labels) || changed);
         fill(m, cells);
         if (l.exemplars_per_series != 0) {
           const uint32_t none =

@@ -311,7 +311,7 @@ class MetricStore {
     size_t count = 0;
     std::vector<uint64_t> tags;  // of values[i], and the first slot it owns
     std::vector<uint32_t> first_slots;
-    // By a hash of the tag (kRecentTagBuckets): 1 + the last slot whose
+    // By a hash of the tag (1 << kRecentTagBits buckets): 1 + the last slot whose
     // value had a tag of the bucket, 0 for none. Equal keys have equal tags,
     // so a slot whose bucket was not met within kProbeWindow slots before it
     // cannot hold a copy of a recent key, and is not compared with them.
