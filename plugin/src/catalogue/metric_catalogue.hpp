@@ -90,6 +90,11 @@ enum class QueryPhase : uint32_t {
   NQ_QUERY_PHASE_LIST(NQ_QUERY_PHASE_ID)
 #undef NQ_QUERY_PHASE_ID
 };
+inline constexpr size_t kQueryPhaseCount = 0
+#define NQ_QUERY_PHASE_COUNT(name) +1
+    NQ_QUERY_PHASE_LIST(NQ_QUERY_PHASE_COUNT)
+#undef NQ_QUERY_PHASE_COUNT
+    ;
 
 struct FamilyDef {
   FamilyId id;

@@ -42,10 +42,40 @@ size_t EventRecorder::make_key(std::initializer_list<nq_str> parts, char* key) c
 EventRecorder::EventRecorder(MetricStore& store, RecorderOptions options)
     : store_(store),
       options_(options),
+      statement_cells_(resolve_statement_cells(store)),
       cached_slots_(store.exclusive_slots()),
       context_cache_(std::make_unique<ContextCache[]>(cached_slots_)),
       context_tables_{&store.labels(S::databases), &store.labels(S::users),
                       &store.labels(S::applications)} {}
+
+EventRecorder::StatementCells EventRecorder::resolve_statement_cells(
+    const MetricStore& store) noexcept {
+  StatementCells cells;
+  cells.active = store.series_cell(F::active_queries, 0);
+  for (uint32_t phase = 0; phase < kQueryPhaseCount; ++phase) {
+    cells.phases[phase] = store.series_cell(F::query_phase_seconds_total, phase);
+  }
+  for (uint32_t type = 0; type < NQ_QUERY_TYPE_COUNT; ++type) {
+    StatementCells::OfType& of = cells.of_type[type];
+    for (uint32_t status = 0; status < NQ_QUERY_STATUS_COUNT; ++status) {
+      of.queries[status] =
+          store.series_cell(F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
+    }
+    of.duration = store.series_cell(F::query_duration_seconds, type);
+    of.slow = store.series_cell(F::slow_queries_total, type);
+    of.rows_examined = store.series_cell(F::query_rows_examined_total, type);
+    of.rows_returned = store.series_cell(F::query_rows_returned_total, type);
+  }
+  for (uint32_t status = 0; status < NQ_QUERY_STATUS_COUNT; ++status) {
+    cells.database_queries[status] = store.labelled_cells(F::database_queries_total, status);
+    cells.user_queries[status] = store.labelled_cells(F::user_queries_total, status);
+  }
+  cells.database_duration = store.labelled_cells(F::database_query_duration_seconds, 0);
+  cells.user_time = store.labelled_cells(F::user_query_duration_seconds_total, 0);
+  cells.application_queries = store.labelled_cells(F::application_queries_total, 0);
+  cells.application_time = store.labelled_cells(F::application_query_duration_seconds_total, 0);
+  return cells;
+}
 
 size_t EventRecorder::context_value(nq_str value, char* out) const noexcept {
   return has_text(value) ? sanitize_label_value(value, out, options_.label_value_max_bytes) : 0;
@@ -146,7 +176,7 @@ EventRecorder::StatementLabels EventRecorder::resolve_statement_labels(
 // ---- Queries ---------------------------------------------------------------
 
 void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
-  store_.add(slot, F::active_queries, 0, +1);
+  store_.add(store_.fixed_row(slot), statement_cells_.active, +1);
   // The digest's text arrives with the statement: this is where its
   // (database, digest) pair gets a slot.
   if (!has_text(e.digest)) return;
@@ -167,27 +197,29 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
   // engine of ABI 1.1) counts under the empty value, so that each breakdown
   // sums to the totals.
   const StatementLabels who = statement_labels(slot, e);
+  const StatementCells& cells = statement_cells_;
+  const StatementCells::OfType& of_type = cells.of_type[type];
   uint32_t bucket = 0;
   store_.with_rows(slot, [&](auto row, auto context) {
-    store_.add(row, F::active_queries, 0, -1);
-    store_.count(row, F::queries_total, type * NQ_QUERY_STATUS_COUNT + status);
-    bucket = store_.observe(row, F::query_duration_seconds, type, e.duration_ns);
-    if (e.duration_ns >= options_.slow_query_ns) store_.count(row, F::slow_queries_total, type);
-    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::parse), e.parse_ns);
-    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::plan), e.plan_ns);
-    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::execute), e.execute_ns);
-    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::lock_wait),
-                 e.lock_wait_ns);
-    store_.count(row, F::query_phase_seconds_total, series_of(QueryPhase::io_wait), e.io_wait_ns);
-    store_.count(row, F::query_rows_examined_total, type, e.rows_examined);
-    store_.count(row, F::query_rows_returned_total, type, e.rows_returned);
-    store_.count(context, F::database_queries_total, status, 1, who.database);
-    store_.observe(context, F::database_query_duration_seconds, 0, e.duration_ns, who.database);
-    store_.count(context, F::user_queries_total, status, 1, who.user);
-    store_.count(context, F::user_query_duration_seconds_total, 0, e.duration_ns, who.user);
-    store_.count(context, F::application_queries_total, 0, 1, who.application);
-    store_.count(context, F::application_query_duration_seconds_total, 0, e.duration_ns,
-                 who.application);
+    store_.add(row, cells.active, -1);
+    store_.count(row, of_type.queries[status]);
+    bucket = store_.observe(row, F::query_duration_seconds, of_type.duration, e.duration_ns);
+    if (e.duration_ns >= options_.slow_query_ns) store_.count(row, of_type.slow);
+    const auto phase = [&](QueryPhase p) { return cells.phases[series_of(p)]; };
+    store_.count(row, phase(QueryPhase::parse), e.parse_ns);
+    store_.count(row, phase(QueryPhase::plan), e.plan_ns);
+    store_.count(row, phase(QueryPhase::execute), e.execute_ns);
+    store_.count(row, phase(QueryPhase::lock_wait), e.lock_wait_ns);
+    store_.count(row, phase(QueryPhase::io_wait), e.io_wait_ns);
+    store_.count(row, of_type.rows_examined, e.rows_examined);
+    store_.count(row, of_type.rows_returned, e.rows_returned);
+    store_.count(context, cells.database_queries[status], who.database, 1);
+    store_.observe(context, F::database_query_duration_seconds, cells.database_duration,
+                   who.database, e.duration_ns);
+    store_.count(context, cells.user_queries[status], who.user, 1);
+    store_.count(context, cells.user_time, who.user, e.duration_ns);
+    store_.count(context, cells.application_queries, who.application, 1);
+    store_.count(context, cells.application_time, who.application, e.duration_ns);
   });
   // A traced statement becomes the exemplar of its bucket and of its digest.
   const bool traced = is_traced(e.trace_id);

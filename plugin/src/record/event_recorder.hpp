@@ -123,8 +123,26 @@ class EventRecorder {
   MetricStore::LabelRef digest_ref(nq_thread_slot slot, nq_str database, nq_str digest, char* key,
                                    size_t& key_len) noexcept;
 
+  // The cells a statement's end adds to, resolved from the store's layout
+  // when the recorder is made: on_query_end() reads each instead of
+  // computing it (the loads would be repeated after every add, which the
+  // compiler may not move across).
+  struct StatementCells {
+    struct OfType {
+      std::array<MetricStore::SeriesCell, NQ_QUERY_STATUS_COUNT> queries;
+      MetricStore::SeriesCell duration, slow, rows_examined, rows_returned;
+    };
+    MetricStore::SeriesCell active;
+    std::array<MetricStore::SeriesCell, kQueryPhaseCount> phases;
+    std::array<OfType, NQ_QUERY_TYPE_COUNT> of_type;
+    std::array<MetricStore::LabelledCells, NQ_QUERY_STATUS_COUNT> database_queries, user_queries;
+    MetricStore::LabelledCells database_duration, user_time, application_queries, application_time;
+  };
+  static StatementCells resolve_statement_cells(const MetricStore& store) noexcept;
+
   MetricStore& store_;
   const RecorderOptions options_;
+  const StatementCells statement_cells_;
   const uint32_t cached_slots_;  // exclusive thread slots with a context cache
   std::unique_ptr<ContextCache[]> context_cache_;
   std::array<const LabelTable*, static_cast<size_t>(Context::count)> context_tables_;

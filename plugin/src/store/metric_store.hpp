@@ -128,23 +128,12 @@ class MetricStore {
     const Layout& l = layout(id);
     return observe_at(row, l, cell(l, 0, series), value_ns);
   }
-  // The same for the families of the spaces with thread rows (database,
-  // user, application), at a label slot, in the calling thread's row of them.
+  // The calling thread's row of the families of the spaces with thread rows
+  // (database, user, application), added to at a label slot (LabelledCells).
   template <CellRow R>
   struct ContextRow {
     R row;
   };
-  template <CellRow R>
-  void count(ContextRow<R> at, FamilyId id, uint32_t series, uint64_t n,
-             uint32_t label_slot) noexcept {
-    at.row.add(cell(layout(id), label_slot, series), n);
-  }
-  template <CellRow R>
-  uint32_t observe(ContextRow<R> at, FamilyId id, uint32_t series, uint64_t value_ns,
-                   uint32_t label_slot) noexcept {
-    const Layout& l = layout(id);
-    return observe_at(at.row, l, cell(l, label_slot, series), value_ns);
-  }
   // Calls visit(fixed, context) with the calling thread's row of the
   // fixed-label families and its ContextRow, both typed by their kind
   // (owned by the slot, or the shared ones), so that the adds of an event
@@ -158,6 +147,48 @@ class MetricStore {
     } else {
       visit(fixed_cells_->shared_row(), ContextRow<Shared>{context_cells_->shared_row()});
     }
+  }
+  // Cells resolved once (the layout never changes after construction), for
+  // a hook that records the same series on every event: adding through them
+  // computes nothing from the family's layout. A SeriesCell is a series of a
+  // family without engine-valued labels (in a fixed row); LabelledCells are
+  // a series of a family of a context space, whose cell at label slot s is
+  // first + s * per_label (in a ContextRow).
+  struct SeriesCell {
+    uint32_t index = 0;
+  };
+  struct LabelledCells {
+    uint32_t first = 0;
+    uint32_t per_label = 0;
+  };
+  SeriesCell series_cell(FamilyId id, uint32_t series) const noexcept {
+    return {cell(layout(id), 0, series)};
+  }
+  LabelledCells labelled_cells(FamilyId id, uint32_t series) const noexcept {
+    const Layout& l = layout(id);
+    return {cell(l, 0, series), l.fixed_series * l.cells_per_series};
+  }
+  template <CellRow R>
+  void count(R row, SeriesCell at, uint64_t n = 1) noexcept {
+    row.add(at.index, n);
+  }
+  template <CellRow R>
+  void add(R row, SeriesCell at, int64_t delta) noexcept {
+    row.add(at.index, static_cast<uint64_t>(delta));
+  }
+  template <CellRow R>
+  void count(ContextRow<R> at, LabelledCells cells, uint32_t label_slot, uint64_t n) noexcept {
+    at.row.add(cells.first + label_slot * cells.per_label, n);
+  }
+  // Histograms: `id` is the family the cell was resolved from (its buckets).
+  template <CellRow R>
+  uint32_t observe(R row, FamilyId id, SeriesCell at, uint64_t value_ns) noexcept {
+    return observe_at(row, layout(id), at.index, value_ns);
+  }
+  template <CellRow R>
+  uint32_t observe(ContextRow<R> at, FamilyId id, LabelledCells cells, uint32_t label_slot,
+                   uint64_t value_ns) noexcept {
+    return observe_at(at.row, layout(id), cells.first + label_slot * cells.per_label, value_ns);
   }
   // The same for a family with engine-valued labels, at `where` (label_ref()).
   void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
