@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "expose/exposition.hpp"
+#include "label_table_test_peer.hpp"
 #include "nq/testing/http_client.hpp"
 #include "record/event_recorder.hpp"
 
@@ -395,6 +396,59 @@ TEST(MetricStore, LabelCachesKeepTotalsExactUnderConcurrentScrapesAndEvictions) 
   scraper.join();
   EXPECT_EQ(family_sum(render(store), "neuroquantum_lock_resource_wait_seconds_total"),
             double{kThreads} * kWaits);
+}
+
+// Lines of `text` that are a sample of `series` (its name and labels exactly).
+size_t sample_lines(const std::string& text, const std::string& series) {
+  size_t lines = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines += line.rfind(series + ' ', 0) == 0 ? 1 : 0;
+  return lines;
+}
+
+// Two racing inserts of one key can leave it in two slots of its probe
+// window for a moment (label_table.hpp). A scrape then shows one series,
+// which holds what both slots counted, and the next scrape no more than that.
+TEST(MetricStore, AKeyInTwoSlotsIsOneSeriesWithTheCountsOfBoth) {
+  MetricStore store(options(2));
+  LabelTable& reasons = store.labels(LabelSpaceId::connection_error_reasons);
+  const uint32_t first = reasons.find_or_insert("timeout");
+  const uint32_t copy = first + 1 == reasons.slot_count() ? 0 : first + 1;
+  LabelTableTestPeer::copy_slot(reasons, first, copy);
+  store.count(0, FamilyId::connection_errors_total, 0, 3, first);
+  store.count(1, FamilyId::connection_errors_total, 0, 4, copy);
+  const std::string series = R"(neuroquantum_connection_errors_total{reason="timeout"})";
+  for (int scrape = 0; scrape < 2; ++scrape) {
+    const std::string text = render(store);
+    EXPECT_EQ(sample_lines(text, series), 1u) << text;
+    EXPECT_EQ(sample_value(text, series), 7) << text;
+  }
+}
+
+// The same when the key's probe window wraps around the end of the table:
+// the key in the last slot, its copy in the first, and the table larger than
+// a probe window (so that the first slot is not within one of the last).
+TEST(MetricStore, AKeyInTwoSlotsAcrossTheTablesEndIsOneSeries) {
+  StoreOptions o = options(2);
+  o.bounds[static_cast<size_t>(LabelSpaceId::connection_error_reasons)] = 200;
+  MetricStore store(o);
+  LabelTable& reasons = store.labels(LabelSpaceId::connection_error_reasons);
+  ASSERT_GT(reasons.slot_count(), 2 * LabelTable::kProbeWindow);
+  const uint32_t last = reasons.slot_count() - 1;
+  std::string key;
+  for (int i = 0;
+       LabelTableTestPeer::home_slot(reasons, key = "reason-" + std::to_string(i)) != last; ++i) {
+  }
+  ASSERT_EQ(reasons.find_or_insert(key), last);
+  LabelTableTestPeer::copy_slot(reasons, last, 0);
+  reasons.find_or_insert("another");  // a value between the two in the scan
+  store.count(0, FamilyId::connection_errors_total, 0, 5, last);
+  store.count(1, FamilyId::connection_errors_total, 0, 6, 0);
+  const std::string text = render(store);
+  const std::string series = "neuroquantum_connection_errors_total{reason=\"" + key + "\"}";
+  EXPECT_EQ(sample_lines(text, series), 1u) << text;
+  EXPECT_EQ(sample_value(text, series), 11) << text;
 }
 
 }  // namespace

@@ -137,6 +137,10 @@ class LabelTable {
   uint32_t keep_first_copy(std::string_view key, uint64_t hash, uint32_t published) noexcept;
   bool free_slot(uint32_t slot, uint64_t expected) noexcept;
 
+  // Tests make the second copy of a key that two racing inserts can leave
+  // for a moment, to check that the scrape side merges the two.
+  friend struct LabelTableTestPeer;
+
   const uint32_t capacity_;
   const uint32_t table_size_;  // 1.5 x capacity: short probes, bounded memory
   const uint32_t inline_words_;
