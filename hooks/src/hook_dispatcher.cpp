@@ -54,6 +54,7 @@ Binding make_binding(const nq_hook_table& plugin_hooks, nq_plugin_instance* inst
 HookDispatcher::HookDispatcher(uint32_t thread_slots)
     : thread_slots_(thread_slots),
       light_readers_(can_use_membarrier()),
+      light_slots_(light_readers_ ? thread_slots : 0),
       readers_(new ReaderCell[thread_slots + 1]) {}
 
 void HookDispatcher::publish(const Binding* binding) noexcept {

@@ -19,7 +19,9 @@
 // CPU barriers with membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which runs a
 // full barrier on every CPU running one of our threads (the asymmetric fence
 // of liburcu's "memb" flavour). Where membarrier is unavailable (old kernel,
-// seccomp) or under ThreadSanitizer, callers use atomic read-modify-writes.
+// seccomp) or under ThreadSanitizer, callers use atomic read-modify-writes,
+// as do callers on the shared slot and a thread's first call (which claims
+// its slot).
 #pragma once
 
 #include <atomic>
@@ -49,26 +51,20 @@ class HookDispatcher {
   template <auto Hook, class Event>
   void dispatch(const Event* event) noexcept {
     if (current_.load(std::memory_order_relaxed) == nullptr) return;  // no plugin: no-op
-    const nq_thread_slot slot = current_thread_slot(thread_slots_);
-    if (slot != NQ_THREAD_SLOT_SHARED && light_readers_) {
-      std::atomic<uint64_t>& active =
-          readers_[slot].active[epoch_.load(std::memory_order_relaxed) & 1u];
-      const uint64_t outside = active.load(std::memory_order_relaxed);
-      active.store(outside + 1, std::memory_order_relaxed);
-      std::atomic_signal_fence(std::memory_order_seq_cst);  // pairs with replace()'s membarrier
-      if (const Binding* binding = current_.load(std::memory_order_relaxed)) {
-        (binding->hooks.*Hook)(binding->instance, slot, event);
-      }
-      active.store(outside, std::memory_order_release);
-      return;
-    }
-    ReaderCell& cell = readers_[slot == NQ_THREAD_SLOT_SHARED ? thread_slots_ : slot];
-    const uint32_t parity = epoch_.load(std::memory_order_seq_cst) & 1u;
-    cell.active[parity].fetch_add(1, std::memory_order_seq_cst);
-    if (const Binding* binding = current_.load(std::memory_order_seq_cst)) {
+    // One compare sends every other caller to dispatch_counted(): a thread's
+    // first call (slot unclaimed), a shared slot, or no membarrier
+    // (light_slots_ is then 0).
+    const uint32_t slot = t_thread_slot;
+    if (slot >= light_slots_) return dispatch_counted<Hook>(event);
+    std::atomic<uint64_t>& active =
+        readers_[slot].active[epoch_.load(std::memory_order_relaxed) & 1u];
+    const uint64_t outside = active.load(std::memory_order_relaxed);
+    active.store(outside + 1, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // pairs with replace()'s membarrier
+    if (const Binding* binding = current_.load(std::memory_order_relaxed)) {
       (binding->hooks.*Hook)(binding->instance, slot, event);
     }
-    cell.active[parity].fetch_sub(1, std::memory_order_release);
+    active.store(outside, std::memory_order_release);
   }
 
   void publish(const Binding* binding) noexcept;
@@ -86,11 +82,26 @@ class HookDispatcher {
     std::atomic<uint64_t> active[2] = {0, 0};
   };
 
+  // The caller counts itself with atomic read-modify-writes (out of line, so
+  // that the light path stays small).
+  template <auto Hook, class Event>
+  [[gnu::noinline]] void dispatch_counted(const Event* event) noexcept {
+    const nq_thread_slot slot = current_thread_slot(thread_slots_);
+    ReaderCell& cell = readers_[slot == NQ_THREAD_SLOT_SHARED ? thread_slots_ : slot];
+    const uint32_t parity = epoch_.load(std::memory_order_seq_cst) & 1u;
+    cell.active[parity].fetch_add(1, std::memory_order_seq_cst);
+    if (const Binding* binding = current_.load(std::memory_order_seq_cst)) {
+      (binding->hooks.*Hook)(binding->instance, slot, event);
+    }
+    cell.active[parity].fetch_sub(1, std::memory_order_release);
+  }
+
   bool wait_for_parity(uint32_t parity, std::chrono::steady_clock::time_point deadline) noexcept;
   void heavy_barrier() noexcept;  // a full barrier on every thread of the process
 
   const uint32_t thread_slots_;
   const bool light_readers_;
+  const uint32_t light_slots_;  // slots below it take the light path: thread_slots_, or 0
   std::atomic<const Binding*> current_{nullptr};
   std::atomic<uint32_t> epoch_{0};
   std::unique_ptr<ReaderCell[]> readers_;  // thread_slots_ exclusive cells + 1 shared

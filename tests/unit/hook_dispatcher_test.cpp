@@ -60,21 +60,29 @@ TEST(HookDispatcher, MissingHooksBecomeNoOps) {
   EXPECT_TRUE(dispatcher.replace(nullptr, 1s));
 }
 
+// A thread's first call claims its slot and counts itself with atomic
+// read-modify-writes; its later calls take the light path (plain stores, when
+// the kernel has membarrier). replace() waits for a thread inside either way.
 TEST(HookDispatcher, RetireWaitsForThreadsInsideAndTimesOut) {
   const nq_hook_table plugin = table_with(&holding_begin);
   const Binding binding = make_binding(plugin, nullptr);
-  HookDispatcher dispatcher(4);
-  dispatcher.publish(&binding);
-  g_hold = true;
-  std::thread caller([&] {
-    nq_query_begin_event ev{};
-    dispatcher.dispatch<&nq_hook_table::query_begin>(&ev);
-  });
-  while (!g_inside.load()) std::this_thread::sleep_for(1ms);
-  EXPECT_FALSE(dispatcher.replace(nullptr, 50ms)) << "a thread is still inside the hook";
-  g_hold = false;
-  caller.join();
-  EXPECT_TRUE(dispatcher.replace(nullptr, 1s));
+  for (const bool first_call : {true, false}) {
+    SCOPED_TRACE(first_call ? "the thread's first call" : "a later call");
+    HookDispatcher dispatcher(4);
+    dispatcher.publish(&binding);
+    g_hold = true;
+    std::thread caller([&] {
+      nq_query_end_event end{};
+      if (!first_call) dispatcher.dispatch<&nq_hook_table::query_end>(&end);  // a no-op hook
+      nq_query_begin_event begin{};
+      dispatcher.dispatch<&nq_hook_table::query_begin>(&begin);
+    });
+    while (!g_inside.load()) std::this_thread::sleep_for(1ms);
+    EXPECT_FALSE(dispatcher.replace(nullptr, 50ms)) << "a thread is still inside the hook";
+    g_hold = false;
+    caller.join();
+    EXPECT_TRUE(dispatcher.replace(nullptr, 1s));
+  }
 }
 
 TEST(HookDispatcher, RetireCompletesUnderAConstantStreamOfCalls) {

@@ -22,7 +22,7 @@ class EventRecorder {
   EventRecorder(MetricStore& store, RecorderOptions options);
 
   // Every hook call is counted, whatever the event holds.
-  void count_hook(nq_thread_slot slot, HookId hook) noexcept {
+  [[gnu::always_inline]] void count_hook(nq_thread_slot slot, HookId hook) noexcept {
     store_.count(store_.fixed_row(slot), FamilyId::plugin_events_total,
                  static_cast<uint32_t>(hook));
   }
