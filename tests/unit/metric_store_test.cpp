@@ -451,5 +451,30 @@ TEST(MetricStore, AKeyInTwoSlotsAcrossTheTablesEndIsOneSeries) {
   EXPECT_EQ(sample_value(text, series), 11) << text;
 }
 
+// The thread's cache knows a WebSocket connection by its number's bytes, all
+// eight of them: two numbers alike in their low half are two series.
+TEST(MetricStore, DroppedMessagesCountPerConnectionNumber) {
+  MetricStore store(options(1));
+  EventRecorder recorder(store, RecorderOptions{});
+  auto drop = [&](uint64_t connection, uint64_t messages) {
+    nq_ws_drop_event e{};
+    e.struct_size = sizeof e;
+    e.reason = NQ_WS_DROP_QUEUE_FULL;
+    e.connection_id = connection;
+    e.messages = messages;
+    recorder.on_ws_drop(0, e);
+  };
+  constexpr uint64_t kHigh = uint64_t{1} << 32;
+  for (int i = 0; i < 2; ++i) {
+    drop(5, 2);
+    drop(5 + kHigh, 3);
+  }
+  const std::string text = render(store);
+  const std::string family = "neuroquantum_websocket_connection_dropped_messages_total";
+  EXPECT_EQ(sample_value(text, family + R"({connection="5"})"), 4) << text;
+  EXPECT_EQ(sample_value(text, family + "{connection=\"" + std::to_string(5 + kHigh) + "\"}"), 6)
+      << text;
+}
+
 }  // namespace
 }  // namespace nq::metrics

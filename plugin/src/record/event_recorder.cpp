@@ -390,12 +390,18 @@ void EventRecorder::on_ws_receive(nq_thread_slot slot, const nq_ws_message_event
 void EventRecorder::on_ws_drop(nq_thread_slot slot, const nq_ws_drop_event& e) noexcept {
   const uint32_t reason = e.reason < NQ_WS_DROP_REASON_COUNT ? e.reason : NQ_WS_DROP_CLOSED;
   store_.count(slot, F::websocket_messages_dropped_total, reason, e.messages);
-  char id[24];
-  const auto end = std::to_chars(id, id + sizeof id, e.connection_id).ptr;
+  // The thread's cache knows a connection by its number's bytes; the label
+  // value, the number in decimal, is written only when the table is asked.
+  constexpr FamilyId kFamily = F::websocket_connection_dropped_messages_total;
+  char raw[sizeof e.connection_id];
+  std::memcpy(raw, &e.connection_id, sizeof raw);
   const MetricStore::LabelRef connection =
-      event_slot(slot, F::websocket_connection_dropped_messages_total,
-                 {nq_str{id, static_cast<size_t>(end - id)}});
-  store_.count(slot, F::websocket_connection_dropped_messages_total, 0, e.messages, connection);
+      store_.label_ref(slot, space_of(kFamily), {raw, sizeof raw}, [&] {
+        char id[24];
+        const auto end = std::to_chars(id, id + sizeof id, e.connection_id).ptr;
+        return label_slot(slot, kFamily, {nq_str{id, static_cast<size_t>(end - id)}}, true);
+      });
+  store_.count(slot, kFamily, 0, e.messages, connection);
 }
 
 void EventRecorder::on_ws_subscribe(nq_thread_slot slot, const nq_ws_channel_event& e) noexcept {
