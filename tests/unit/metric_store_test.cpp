@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "expose/exposition.hpp"
 #include "label_table_test_peer.hpp"
+#include "nq/testing/exposition_samples.hpp"
 #include "nq/testing/http_client.hpp"
 #include "record/event_recorder.hpp"
 
@@ -398,13 +400,20 @@ TEST(MetricStore, LabelCachesKeepTotalsExactUnderConcurrentScrapesAndEvictions) 
             double{kThreads} * kWaits);
 }
 
-// Lines of `text` that are a sample of `series` (its name and labels exactly).
-size_t sample_lines(const std::string& text, const std::string& series) {
-  size_t lines = 0;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines += line.rfind(series + ' ', 0) == 0 ? 1 : 0;
-  return lines;
+// The values of neuroquantum_connection_errors_total{reason} in a scrape of
+// `store`, one per sample (parse_exposition also checks the whole scrape).
+std::vector<double> connection_errors_of(MetricStore& store, const std::string& reason) {
+  std::string error;
+  const auto samples = nq::testing::parse_exposition(render(store), error);
+  EXPECT_TRUE(samples) << error;
+  std::vector<double> values;
+  for (const nq::testing::Sample& s : samples.value_or(nq::testing::Samples{})) {
+    if (s.name == "neuroquantum_connection_errors_total" &&
+        s.labels == std::map<std::string, std::string>{{"reason", reason}}) {
+      values.push_back(s.value);
+    }
+  }
+  return values;
 }
 
 // Two racing inserts of one key can leave it in two slots of its probe
@@ -418,11 +427,9 @@ TEST(MetricStore, AKeyInTwoSlotsIsOneSeriesWithTheCountsOfBoth) {
   LabelTableTestPeer::copy_slot(reasons, first, copy);
   store.count(0, FamilyId::connection_errors_total, 0, 3, first);
   store.count(1, FamilyId::connection_errors_total, 0, 4, copy);
-  const std::string series = R"(neuroquantum_connection_errors_total{reason="timeout"})";
   for (int scrape = 0; scrape < 2; ++scrape) {
-    const std::string text = render(store);
-    EXPECT_EQ(sample_lines(text, series), 1u) << text;
-    EXPECT_EQ(sample_value(text, series), 7) << text;
+    EXPECT_EQ(connection_errors_of(store, "timeout"), std::vector<double>{7})
+        << "scrape " << scrape;
   }
 }
 
@@ -445,10 +452,7 @@ TEST(MetricStore, AKeyInTwoSlotsAcrossTheTablesEndIsOneSeries) {
   reasons.find_or_insert("another");  // a value between the two in the scan
   store.count(0, FamilyId::connection_errors_total, 0, 5, last);
   store.count(1, FamilyId::connection_errors_total, 0, 6, 0);
-  const std::string text = render(store);
-  const std::string series = "neuroquantum_connection_errors_total{reason=\"" + key + "\"}";
-  EXPECT_EQ(sample_lines(text, series), 1u) << text;
-  EXPECT_EQ(sample_value(text, series), 11) << text;
+  EXPECT_EQ(connection_errors_of(store, key), std::vector<double>{11});
 }
 
 // The thread's cache knows a WebSocket connection by its number's bytes, all
