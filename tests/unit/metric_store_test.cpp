@@ -89,6 +89,36 @@ TEST(MetricStore, BucketsCanBeOverridden) {
       sample_value(text, R"(neuroquantum_wal_fsync_duration_seconds_bucket{le="0.00005"})"));
 }
 
+// A statement's bucket is looked up once for the statement's histogram and the
+// database's when both have the same bounds; with the database's overridden,
+// its own bounds place the statement.
+TEST(MetricStore, DatabaseDurationBucketsFollowTheirOwnBounds) {
+  const auto database_buckets = [](const StoreOptions& o) {
+    MetricStore store(o);
+    EventRecorder recorder(store, RecorderOptions{});
+    for (const uint64_t ns : {1'000'000ull, 1'000'001ull, 50'000'000ull, 60'000'000'000ull}) {
+      nq_query_end_event e{};
+      e.struct_size = sizeof e;
+      e.duration_ns = ns;
+      e.database = {"shop", 4};
+      recorder.on_query_end(0, e);
+    }
+    const std::string text = render(store);
+    std::vector<double> buckets;
+    for (const std::string le : {"0.001", "0.0025", "0.1", "+Inf"}) {
+      const std::string series =
+          R"(neuroquantum_database_query_duration_seconds_bucket{database="shop",le=")" + le +
+          R"("})";
+      buckets.push_back(sample_value(text, series).value_or(-1));
+    }
+    return buckets;
+  };
+  EXPECT_EQ(database_buckets(options(1)), (std::vector<double>{1, 2, 3, 4}));
+  StoreOptions o = options(1);
+  o.buckets[static_cast<size_t>(FamilyId::database_query_duration_seconds)] = {0.0025, 0.1};
+  EXPECT_EQ(database_buckets(o), (std::vector<double>{-1, 2, 3, 4}));
+}
+
 TEST(MetricStore, UpDownGaugeFoldsSignedDeltasFromDifferentThreads) {
   MetricStore store(options(2));
   store.add(0, FamilyId::active_queries, 0, +3);

@@ -74,6 +74,8 @@ EventRecorder::StatementCells EventRecorder::resolve_statement_cells(
   cells.user_time = store.labelled_cells(F::user_query_duration_seconds_total, 0);
   cells.application_queries = store.labelled_cells(F::application_queries_total, 0);
   cells.application_time = store.labelled_cells(F::application_query_duration_seconds_total, 0);
+  cells.database_buckets_as_statement =
+      store.same_buckets(F::query_duration_seconds, F::database_query_duration_seconds);
   return cells;
 }
 
@@ -177,9 +179,10 @@ EventRecorder::StatementLabels EventRecorder::resolve_statement_labels(
 
 void EventRecorder::on_query_begin(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
   store_.add(store_.fixed_row(slot), statement_cells_.active, +1);
-  // The digest's text arrives with the statement: this is where its
-  // (database, digest) pair gets a slot.
-  if (!has_text(e.digest)) return;
+  if (has_text(e.digest)) register_digest(slot, e);
+}
+
+void EventRecorder::register_digest(nq_thread_slot slot, const nq_query_begin_event& e) noexcept {
   char key[LabelTable::kMaxKeyBytes];
   size_t key_len = 0;
   LabelTable& digests = store_.labels(S::query_digests);
@@ -214,8 +217,13 @@ void EventRecorder::on_query_end(nq_thread_slot slot, const nq_query_end_event& 
     store_.count(row, of_type.rows_examined, e.rows_examined);
     store_.count(row, of_type.rows_returned, e.rows_returned);
     store_.count(context, cells.database_queries[status], who.database, 1);
-    store_.observe(context, F::database_query_duration_seconds, cells.database_duration,
-                   who.database, e.duration_ns);
+    if (cells.database_buckets_as_statement) {
+      store_.observe_in_bucket(context, F::database_query_duration_seconds, cells.database_duration,
+                               who.database, bucket, e.duration_ns);
+    } else {
+      store_.observe(context, F::database_query_duration_seconds, cells.database_duration,
+                     who.database, e.duration_ns);
+    }
     store_.count(context, cells.user_queries[status], who.user, 1);
     store_.count(context, cells.user_time, who.user, e.duration_ns);
     store_.count(context, cells.application_queries, who.application, 1);

@@ -117,6 +117,11 @@ class EventRecorder {
   MetricStore::LabelRef event_slot(nq_thread_slot slot, FamilyId id,
                                    std::initializer_list<nq_str> parts,
                                    bool insert = true) noexcept;
+  // The digest's text arrives with the statement: this is where its
+  // (database, digest) pair gets a slot. Not inlined, so that a statement
+  // without a digest does not set up its buffers.
+  [[gnu::noinline]] void register_digest(nq_thread_slot slot,
+                                         const nq_query_begin_event& e) noexcept;
   // Where a statement of a (database, digest) pair counts (found, never
   // inserted); when the thread's cache did not hold it, its key is written to
   // `key` and its length to `key_len`.
@@ -137,6 +142,9 @@ class EventRecorder {
     std::array<OfType, NQ_QUERY_TYPE_COUNT> of_type;
     std::array<MetricStore::LabelledCells, NQ_QUERY_STATUS_COUNT> database_queries, user_queries;
     MetricStore::LabelledCells database_duration, user_time, application_queries, application_time;
+    // The database's duration histogram has the bounds of the statement's
+    // (unless the settings changed one): the bucket is looked up once.
+    bool database_buckets_as_statement = false;
   };
   static StatementCells resolve_statement_cells(const MetricStore& store) noexcept;
 

@@ -2,7 +2,7 @@
 //
 // The arena holds one row of cells per exclusive thread slot plus one shared
 // row. A hook call on exclusive slot s is the only writer of row s, so it adds
-// with a plain load + store (no lock prefix, no contention); a call without an
+// without a lock prefix (owned_cell.hpp: no contention); a call without an
 // exclusive slot (NQ_THREAD_SLOT_SHARED, or a slot past the arena) adds to the
 // shared row with an atomic fetch_add. Either way no increment is lost.
 // Rows start on their own cache lines so threads never share a line.
@@ -20,6 +20,7 @@
 
 #include "nq/nq_plugin_abi.h"
 #include "store/line_aligned_cells.hpp"
+#include "store/owned_cell.hpp"
 
 namespace nq::metrics {
 
@@ -36,7 +37,7 @@ class CellArena {
     void add(uint32_t cell, uint64_t n) const noexcept {
       std::atomic<uint64_t>& c = cells_[cell];
       if constexpr (Owned) {
-        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        add_owned_relaxed(c, n);
       } else {
         c.fetch_add(n, std::memory_order_relaxed);
       }
@@ -51,7 +52,7 @@ class CellArena {
   }
   TypedRow<false> shared_row() const noexcept { return TypedRow<false>(&at(exclusive_slots_, 0)); }
 
-  // The row a caller adds to: its exclusive slot's (plain load + store) or
+  // The row a caller adds to: its exclusive slot's (no lock prefix) or
   // the shared one (atomic add), the kind tested on each add. Taken once for
   // several adds, it spares each of them reading the arena's fields again.
   class Row {

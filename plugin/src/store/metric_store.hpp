@@ -52,6 +52,7 @@
 #include "store/label_cache.hpp"
 #include "store/label_table.hpp"
 #include "store/native_histogram.hpp"
+#include "store/owned_cell.hpp"
 #include "store/process_metrics.hpp"
 #include "store/store_options.hpp"
 
@@ -190,6 +191,18 @@ class MetricStore {
                    uint64_t value_ns) noexcept {
     return observe_at(at.row, layout(id), cells.first + label_slot * cells.per_label, value_ns);
   }
+  // The same when the value's classic bucket is known: `bucket`, returned by
+  // observe() of a family with the same bounds (same_buckets()).
+  template <CellRow R>
+  void observe_in_bucket(ContextRow<R> at, FamilyId id, LabelledCells cells, uint32_t label_slot,
+                         uint32_t bucket, uint64_t value_ns) noexcept {
+    add_observation(at.row, layout(id), cells.first + label_slot * cells.per_label, bucket,
+                    value_ns);
+  }
+  // True when two histogram families have the same classic bounds.
+  bool same_buckets(FamilyId a, FamilyId b) const noexcept {
+    return layout(a).bounds == layout(b).bounds;
+  }
   // The same for a family with engine-valued labels, at `where` (label_ref()).
   void count(nq_thread_slot slot, FamilyId id, uint32_t series, uint64_t n,
              LabelRef where) noexcept {
@@ -302,16 +315,21 @@ class MetricStore {
   // Adds to a cell of the calling thread's LabelCache entry (its owner alone
   // writes it; release: drain() reads the entry's label after the cell).
   static void add_owned(std::atomic<uint64_t>& cell, uint64_t n) noexcept {
-    cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_release);
+    add_owned_release(cell, n);
   }
   // Adds a value to the histogram series whose first cell is `base` in `row`.
   template <CellRow R>
   uint32_t observe_at(R row, const Layout& l, uint32_t base, uint64_t value_ns) noexcept {
     const uint32_t bucket = bucket_of(l, value_ns);
+    add_observation(row, l, base, bucket, value_ns);
+    return bucket;
+  }
+  template <CellRow R>
+  void add_observation(R row, const Layout& l, uint32_t base, uint32_t bucket,
+                       uint64_t value_ns) noexcept {
     row.add(base + bucket, 1);
     row.add(base + l.bucket_count + 1, value_ns);
     if (l.native_cells != 0) row.add(base + l.native_first + native_cell(l, value_ns), 1);
-    return bucket;
   }
   // The classic bucket of a value (bucket_count: +Inf).
   static uint32_t bucket_of(const Layout& l, uint64_t value_ns) noexcept {
