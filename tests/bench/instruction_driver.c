@@ -21,9 +21,26 @@
 
 #include "listen_anywhere_config.h"
 
-enum { kLockResources = 64, kWarmUpIterations = 1000 };
+enum {
+  kLockResources = 64,
+  kReasons = 16,
+  kSubsystems = 8,
+  kErrorTypes = 8,
+  kChannels = 64,
+  kTables = 16,
+  kIndexesPerTable = 4,
+  kWarmUpIterations = 1000
+};
 
+/* Engine-valued label values, as nq-bench's labelled hooks send them. */
 static char lock_resources[kLockResources][32];
+static char reasons[kReasons][32];
+static const char* const kSubsystemNames[kSubsystems] = {
+    "storage", "wal", "network", "query", "websocket", "quantum", "replication", "planner"};
+static char error_types[kErrorTypes][32];
+static char channels[kChannels][32];
+static char tables[kTables][32];
+static char indexes[kIndexesPerTable][32];
 
 /* The engine's clock: advanced by the traced statements, never read from the system. */
 static uint64_t engine_time_ns;
@@ -110,6 +127,62 @@ __attribute__((noinline)) static void websocket_send(nq_host* host, unsigned lon
   for (i = 0; i < iterations; ++i) nq_host_ws_send(host, &e);
 }
 
+/* A connection refused for one of 16 reasons, round robin. */
+__attribute__((noinline)) static void connection_error(nq_host* host, unsigned long iterations) {
+  nq_connection_error_event e;
+  unsigned long i;
+  memset(&e, 0, sizeof e);
+  e.struct_size = (uint32_t)sizeof e;
+  for (i = 0; i < iterations; ++i) {
+    e.reason = str(reasons[i % kReasons]);
+    nq_host_connection_error(host, &e);
+  }
+}
+
+/* An error of one of 8 x 8 (subsystem, error type) pairs, round robin. */
+__attribute__((noinline)) static void subsystem_error(nq_host* host, unsigned long iterations) {
+  nq_error_event e;
+  unsigned long i;
+  memset(&e, 0, sizeof e);
+  e.struct_size = (uint32_t)sizeof e;
+  for (i = 0; i < iterations; ++i) {
+    e.subsystem = str(kSubsystemNames[i % kSubsystems]);
+    e.error_type = str(error_types[(i / kSubsystems) % kErrorTypes]);
+    nq_host_error(host, &e);
+  }
+}
+
+/* A scan of one of 16 x 4 (table, index) pairs, round robin. */
+__attribute__((noinline)) static void index_scan(nq_host* host, unsigned long iterations) {
+  nq_index_scan_event e;
+  unsigned long i;
+  memset(&e, 0, sizeof e);
+  e.struct_size = (uint32_t)sizeof e;
+  e.hit = 1;
+  e.rows_read = 12;
+  for (i = 0; i < iterations; ++i) {
+    e.table = str(tables[(i / kIndexesPerTable) % kTables]);
+    e.index = str(indexes[i % kIndexesPerTable]);
+    nq_host_index_scan(host, &e);
+  }
+}
+
+/* A subscription to one of 64 WebSocket channels and its end (an iteration is both). */
+__attribute__((noinline)) static void websocket_subscription(nq_host* host,
+                                                             unsigned long iterations) {
+  nq_ws_channel_event e;
+  unsigned long i;
+  memset(&e, 0, sizeof e);
+  e.struct_size = (uint32_t)sizeof e;
+  for (i = 0; i < iterations; ++i) {
+    e.channel = str(channels[i % kChannels]);
+    e.subscribers = 1;
+    nq_host_ws_subscribe(host, &e);
+    e.subscribers = 0;
+    nq_host_ws_unsubscribe(host, &e);
+  }
+}
+
 typedef struct scenario {
   const char* name;
   void (*run)(nq_host* host, unsigned long iterations);
@@ -120,6 +193,10 @@ static const scenario kScenarios[] = {
     {"query_pair_with_context", query_pair_with_context},
     {"lock_wait", lock_wait},
     {"websocket_send", websocket_send},
+    {"connection_error", connection_error},
+    {"subsystem_error", subsystem_error},
+    {"index_scan", index_scan},
+    {"websocket_subscription", websocket_subscription},
 };
 enum { kScenarioCount = sizeof kScenarios / sizeof kScenarios[0] };
 
@@ -137,6 +214,11 @@ int main(int argc, char** argv) {
   }
   if (argc == 3) iterations = strtoul(argv[2], NULL, 10);
   for (s = 0; s < kLockResources; ++s) sprintf(lock_resources[s], "table:orders_%d", s);
+  for (s = 0; s < kReasons; ++s) sprintf(reasons[s], "auth_failed_%d", s);
+  for (s = 0; s < kErrorTypes; ++s) sprintf(error_types[s], "io_error_%d", s);
+  for (s = 0; s < kChannels; ++s) sprintf(channels[s], "orders.region_%d", s);
+  for (s = 0; s < kTables; ++s) sprintf(tables[s], "orders_%d", s);
+  for (s = 0; s < kIndexesPerTable; ++s) sprintf(indexes[s], "idx_customer_%d", s);
 
   memset(&services, 0, sizeof services);
   services.struct_size = (uint32_t)sizeof services;

@@ -111,6 +111,26 @@ TEST(LabelCache, AnUnsettledEntryKeepsItsLabelUntilDrained) {
   EXPECT_EQ(to_6, 4u);
 }
 
+// A gauge's entry settles whenever its adds cancel out (a channel subscribed
+// to and left): it may be taken by a newcomer, but only when no free entry is
+// left in the newcomer's window, so values that fit in the cache keep theirs.
+TEST(LabelCache, NewcomersTakeFreeEntriesBeforeSettledOnes) {
+  LabelCache cache(1, 128, 1);
+  std::vector<std::string> channels;
+  for (int c = 0; c < 64; ++c) channels.push_back("orders.region_" + std::to_string(c));
+  for (int round = 0; round < 2; ++round) {
+    for (uint32_t c = 0; c < channels.size(); ++c) {
+      std::atomic<uint64_t>* cells = cells_of(cache, 0, channels[c], 0, c);
+      ASSERT_NE(cells, nullptr) << channels[c];
+      add(*cells, 1);                          // subscribed
+      add(*cells, static_cast<uint64_t>(-1));  // and left: settled
+    }
+  }
+  int found = 0;
+  for (const std::string& channel : channels) found += cache.find(0, channel, 0).cells != nullptr;
+  EXPECT_EQ(found, 64);
+}
+
 TEST(LabelCache, LongValuesAndFullWindowsAreNotCached) {
   LabelCache cache(1, LabelCache::kWindow, 1);  // one window: every value shares it
   std::vector<std::atomic<uint64_t>*> held;

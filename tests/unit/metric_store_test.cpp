@@ -119,6 +119,45 @@ TEST(MetricStore, DatabaseDurationBucketsFollowTheirOwnBounds) {
   EXPECT_EQ(database_buckets(o), (std::vector<double>{-1, 2, 3, 4}));
 }
 
+// A (table, index) pair is found in the thread's cache by its raw bytes:
+// pairs of every length up to and past the cache's key (one part's bytes
+// moving to the other, too) are series of their own, seen again and again.
+TEST(MetricStore, IndexPairsOfEveryLengthAreSeriesOfTheirOwn) {
+  MetricStore store(options(1));
+  EventRecorder recorder(store, RecorderOptions{});
+  const std::string letters = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN";  // 50
+  constexpr size_t kLongest = 24;  // pairs up to 1 + 24 + 24 bytes: some past the cache's 40
+  const auto rows_of = [](size_t t, size_t i) { return 1 + t * 100 + i; };
+  for (int round = 0; round < 3; ++round) {
+    for (size_t t = 1; t <= kLongest; ++t) {
+      for (size_t i = 1; i <= kLongest; ++i) {
+        const std::string table = letters.substr(0, t), index = letters.substr(t, i);
+        nq_index_scan_event e{};
+        e.struct_size = sizeof e;
+        e.table = {table.data(), table.size()};
+        e.index = {index.data(), index.size()};
+        e.rows_read = rows_of(t, i);
+        recorder.on_index_scan(0, e);
+      }
+    }
+  }
+  const std::string text = render(store);
+  size_t wrong = 0;
+  for (size_t t = 1; t <= kLongest; ++t) {
+    for (size_t i = 1; i <= kLongest; ++i) {
+      const std::string series = "neuroquantum_index_rows_read_total{table=\"" +
+                                 letters.substr(0, t) + "\",index=\"" + letters.substr(t, i) +
+                                 "\"}";
+      const auto rows = sample_value(text, series);
+      if (rows != 3.0 * static_cast<double>(rows_of(t, i)) && wrong++ < 5) {
+        ADD_FAILURE() << series << " is " << rows.value_or(-1) << ", expected "
+                      << 3 * rows_of(t, i);
+      }
+    }
+  }
+  EXPECT_EQ(wrong, 0u);
+}
+
 TEST(MetricStore, UpDownGaugeFoldsSignedDeltasFromDifferentThreads) {
   MetricStore store(options(2));
   store.add(0, FamilyId::active_queries, 0, +3);

@@ -99,36 +99,18 @@ uint32_t EventRecorder::label_slot(nq_thread_slot slot, FamilyId id,
   return label;
 }
 
-std::string_view EventRecorder::raw_parts(std::initializer_list<nq_str> parts,
-                                          char* buffer) noexcept {
-  const std::string_view too_long(buffer, LabelCache::kKeyBytes + 1);
-  size_t len = 0, left = parts.size();
-  for (const nq_str part : parts) {
-    const std::string_view b = raw_bytes(part);
-    const bool last = --left == 0;
-    if ((!last && b.size() > UINT8_MAX) ||
-        b.size() + (last ? 0 : 1) > LabelCache::kKeyBytes - len) {
-      return too_long;
-    }
-    if (!last) buffer[len++] = static_cast<char>(b.size());
-    if (!b.empty()) std::memcpy(buffer + len, b.data(), b.size());
-    len += b.size();
-  }
-  return {buffer, len};
-}
-
 MetricStore::LabelRef EventRecorder::event_slot(nq_thread_slot slot, FamilyId id,
                                                 std::initializer_list<nq_str> parts,
                                                 bool insert) noexcept {
-  char raw[LabelCache::kKeyBytes + 1];
+  char raw[kRawKeyBufferBytes];
   return store_.label_ref(slot, space_of(id), raw_key(parts, raw),
                           [&] { return label_slot(slot, id, parts, insert); });
 }
 
 MetricStore::LabelRef EventRecorder::digest_ref(nq_thread_slot slot, nq_str database, nq_str digest,
                                                 char* key, size_t& key_len) noexcept {
-  char raw[LabelCache::kKeyBytes + 1];
-  return store_.label_ref(slot, S::query_digests, raw_parts({database, digest}, raw), [&] {
+  char raw[kRawKeyBufferBytes];
+  return store_.label_ref(slot, S::query_digests, raw_pair(database, digest, raw), [&] {
     key_len = digest_key(database, digest, key);
     return store_.labels(S::query_digests).find({key, key_len});
   });

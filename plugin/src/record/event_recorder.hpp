@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "catalogue/hook_names.hpp"
+#include "record/raw_key.hpp"
 #include "record/recorder_options.hpp"
 #include "store/metric_store.hpp"
 
@@ -99,18 +100,6 @@ class EventRecorder {
     return len <= kContextCacheBytes && entry.len == len &&
            entry.frees == context_tables_[static_cast<size_t>(context)]->frees() &&
            (len == 0 || std::memcmp(entry.raw, value.data, len) == 0);
-  }
-  // The engine's bytes of `parts` as the label caches compare them: a single
-  // part itself; several written to `buffer` (kKeyBytes + 1 bytes) by
-  // raw_parts(), every part but the last after its length (one byte). Longer
-  // than kKeyBytes when they do not fit.
-  static std::string_view raw_key(std::initializer_list<nq_str> parts, char* buffer) noexcept {
-    return parts.size() == 1 ? raw_bytes(*parts.begin()) : raw_parts(parts, buffer);
-  }
-  static std::string_view raw_parts(std::initializer_list<nq_str> parts, char* buffer) noexcept;
-  // NULL and empty both become "unknown": the same raw value.
-  static std::string_view raw_bytes(nq_str part) noexcept {
-    return part.data != nullptr ? std::string_view(part.data, part.len) : std::string_view();
   }
   // Where an event of `id` with the engine-valued `parts` counts; counts the
   // event if it overflowed.

@@ -47,18 +47,29 @@ std::atomic<uint64_t>* LabelCache::claim(uint32_t thread, std::string_view raw, 
     e.frees = frees;
     return cells(at);
   }
+  // A newcomer takes a free entry of the window, else the first settled one.
+  // A settled entry may still be in use: a gauge's (WebSocket subscribers)
+  // settles whenever its adds cancel out, so taking it before a free entry
+  // would have values that fit in the cache evict each other, event after
+  // event.
+  constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t taken = kNone;
   for (uint32_t i = 0; i < kWindow; ++i) {
     const uint32_t at = nth(thread, first, i);
-    Entry& e = entries_of_[at];
-    if (e.label.load(std::memory_order_relaxed) != kNoLabel && !settled(at)) continue;
-    e.label.store(label, std::memory_order_relaxed);
-    e.key_len = static_cast<uint32_t>(raw.size());
-    e.frees = frees;
-    for (size_t w = 0; w < key.whole; ++w) e.words[w] = word_at(raw.data() + w * 8);
-    e.words[key.whole] = key.tail;
-    return cells(at);
+    if (entries_of_[at].label.load(std::memory_order_relaxed) == kNoLabel) {
+      taken = at;
+      break;
+    }
+    if (taken == kNone && settled(at)) taken = at;
   }
-  return nullptr;
+  if (taken == kNone) return nullptr;
+  Entry& e = entries_of_[taken];
+  e.label.store(label, std::memory_order_relaxed);
+  e.key_len = static_cast<uint32_t>(raw.size());
+  e.frees = frees;
+  for (size_t w = 0; w < key.whole; ++w) e.words[w] = word_at(raw.data() + w * 8);
+  e.words[key.whole] = key.tail;
+  return cells(taken);
 }
 
 }  // namespace nq::metrics
